@@ -1,0 +1,288 @@
+"""Settings: TOML (and the environment) into frozen, validated dataclasses.
+
+Every key and its default lives here; `config.example.toml` documents them. Errors name the
+bad key (``[fetch] max_bytes: must be an integer between 1024 and 16777216``) so an owner can
+fix the file without reading code.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_USER_AGENT = "SecondOpinionBot/0.1 (+https://github.com/second-opinion/bot; backlink checker)"
+
+
+class SettingsError(ValueError):
+    """A config file that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    token: str | None = None
+    dev_guild_id: int | None = None
+    # Any Discord-compatible API: a rate-limit proxy, or the tests' fake server.
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    # Where the hash of the last synced command tree is kept, to sync only on change.
+    sync_state_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    path: Path = Path("data/second-opinion.sqlite3")
+    busy_timeout_ms: int = 5000
+    # How long a guild's data is kept after the bot leaves it.
+    retention_days_after_leave: int = 30
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    total_timeout: float = 15.0
+    max_bytes: int = 2 * 1024 * 1024
+    max_redirects: int = 5
+    max_url_length: int = 2048
+    max_header_bytes: int = 16 * 1024
+    allowed_ports: tuple[int, ...] = (80, 443)
+    per_host_concurrency: int = 2
+    robots_cache_seconds: int = 3600
+    user_agent: str = DEFAULT_USER_AGENT
+    # Only tests set this: it lets the fetcher reach loopback and private addresses.
+    allow_private_networks: bool = False
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    # Optional offline rank list in Tranco CSV format ("rank,domain" lines).
+    rank_list_path: Path | None = None
+    # Parsing a page runs in a worker thread so a large page never stalls the bot.
+    workers: int = 2
+    time_limit_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class ChecksSettings:
+    cooldown_seconds: float = 20.0
+    max_concurrent_per_guild: int = 3
+    # A stored analysis younger than this is reused when a review is opened.
+    reuse_seconds: int = 6 * 3600
+
+
+@dataclass(frozen=True)
+class ReviewDefaults:
+    """Defaults for every guild; moderators override them per guild."""
+
+    min_votes: int = 3
+    deadline_hours: float = 72.0
+    min_member_age_hours: float = 24.0
+    min_account_age_days: float = 7.0
+    requester_may_vote: bool = False
+    review_cooldown_seconds: float = 60.0
+    # Seconds between two edits of one review's tally message (edits are coalesced).
+    tally_edit_interval: float = 2.0
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    level: str = "INFO"
+    format: str = "text"  # text | json
+    file: Path | None = None
+    max_bytes: int = 5 * 1024 * 1024
+    backups: int = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    checks: ChecksSettings = field(default_factory=ChecksSettings)
+    review: ReviewDefaults = field(default_factory=ReviewDefaults)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+
+    def with_token(self, token: str | None) -> Settings:
+        return replace(self, discord=replace(self.discord, token=token))
+
+
+# Validation rules per key: (kind, low, high). Kinds: int, float, bool, str, path, ports, level, choice.
+_RULES: dict[str, dict[str, tuple[Any, ...]]] = {
+    "discord": {
+        "token": ("str",),
+        "dev_guild_id": ("snowflake",),
+        "api_base_url": ("url",),
+        "gateway_url": ("wsurl",),
+        "sync_state_path": ("path",),
+    },
+    "storage": {
+        "path": ("path",),
+        "busy_timeout_ms": ("int", 0, 600_000),
+        "retention_days_after_leave": ("int", 0, 3650),
+    },
+    "fetch": {
+        "connect_timeout": ("float", 0.1, 15.0),
+        "read_timeout": ("float", 0.1, 15.0),
+        "total_timeout": ("float", 0.1, 15.0),
+        "max_bytes": ("int", 1024, 16 * 1024 * 1024),
+        "max_redirects": ("int", 0, 10),
+        "max_url_length": ("int", 64, 8192),
+        "max_header_bytes": ("int", 1024, 65536),
+        "allowed_ports": ("ports",),
+        "per_host_concurrency": ("int", 1, 32),
+        "robots_cache_seconds": ("int", 0, 7 * 86400),
+        "user_agent": ("str",),
+        "allow_private_networks": ("bool",),
+    },
+    "analysis": {
+        "rank_list_path": ("path",),
+        "workers": ("int", 1, 32),
+        "time_limit_seconds": ("float", 0.5, 120.0),
+    },
+    "checks": {
+        "cooldown_seconds": ("float", 0.0, 86400.0),
+        "max_concurrent_per_guild": ("int", 1, 100),
+        "reuse_seconds": ("int", 0, 30 * 86400),
+    },
+    "review": {
+        "min_votes": ("int", 1, 100),
+        "deadline_hours": ("float", 0.01, 24 * 30),
+        "min_member_age_hours": ("float", 0.0, 24 * 365),
+        "min_account_age_days": ("float", 0.0, 3650),
+        "requester_may_vote": ("bool",),
+        "review_cooldown_seconds": ("float", 0.0, 86400.0),
+        "tally_edit_interval": ("float", 0.05, 60.0),
+    },
+    "logging": {
+        "level": ("choice", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+        "format": ("choice", "text", "json"),
+        "file": ("path",),
+        "max_bytes": ("int", 1024, 1024**3),
+        "backups": ("int", 0, 100),
+    },
+}
+
+_SECTION_TYPES = {
+    "discord": DiscordSettings,
+    "storage": StorageSettings,
+    "fetch": FetchSettings,
+    "analysis": AnalysisSettings,
+    "checks": ChecksSettings,
+    "review": ReviewDefaults,
+    "logging": LoggingSettings,
+}
+
+
+def _convert(section: str, key: str, value: Any, rule: tuple[Any, ...], base: Path) -> Any:
+    where = f"[{section}] {key}"
+    kind = rule[0]
+    if kind in ("int", "snowflake"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            if kind == "snowflake" and isinstance(value, str) and value.isdigit():
+                value = int(value)
+            else:
+                raise SettingsError(f"{where}: must be an integer, got {value!r}")
+        if kind == "snowflake":
+            if not 0 < value < 2**64:
+                raise SettingsError(f"{where}: must be a Discord id (a positive 64-bit integer)")
+            return value
+        low, high = rule[1], rule[2]
+        if not low <= value <= high:
+            raise SettingsError(f"{where}: must be an integer between {low} and {high}, got {value}")
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SettingsError(f"{where}: must be a number, got {value!r}")
+        low, high = rule[1], rule[2]
+        if not low <= value <= high:
+            raise SettingsError(f"{where}: must be a number between {low} and {high}, got {value}")
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise SettingsError(f"{where}: must be true or false, got {value!r}")
+        return value
+    if kind == "str":
+        if not isinstance(value, str) or not value.strip():
+            raise SettingsError(f"{where}: must be a non-empty string")
+        return value
+    if kind == "path":
+        if not isinstance(value, str) or not value:
+            raise SettingsError(f"{where}: must be a path string")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (base / path)
+    if kind in ("url", "wsurl"):
+        schemes = ("http://", "https://") if kind == "url" else ("ws://", "wss://")
+        if not isinstance(value, str) or not value.startswith(schemes):
+            raise SettingsError(f"{where}: must be a URL starting with {' or '.join(schemes)}")
+        return value.rstrip("/")
+    if kind == "ports":
+        if not isinstance(value, list) or not value or not all(
+            isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= 65535 for p in value
+        ):
+            raise SettingsError(f"{where}: must be a non-empty list of port numbers (1-65535)")
+        return tuple(value)
+    if kind == "choice":
+        choices = rule[1:]
+        if isinstance(value, str) and value.upper() in choices:
+            return value.upper()
+        if value in choices:
+            return value
+        raise SettingsError(f"{where}: must be one of {', '.join(choices)}, got {value!r}")
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def settings_from_mapping(data: Mapping[str, Any], *, base: Path | None = None) -> Settings:
+    """Validate a parsed TOML document into Settings; relative paths resolve against `base`."""
+    base = base or Path.cwd()
+    sections: dict[str, Any] = {}
+    for section, values in data.items():
+        if section not in _SECTION_TYPES:
+            known = ", ".join(f"[{s}]" for s in _SECTION_TYPES)
+            raise SettingsError(f"[{section}]: unknown section (known: {known})")
+        if not isinstance(values, Mapping):
+            raise SettingsError(f"[{section}]: must be a table")
+        rules = _RULES[section]
+        converted: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in rules:
+                raise SettingsError(f"[{section}] {key}: unknown key")
+            converted[key] = _convert(section, key, value, rules[key], base)
+        sections[section] = _SECTION_TYPES[section](**converted)
+    settings = Settings(**sections)
+    fetch = settings.fetch
+    if fetch.connect_timeout > fetch.total_timeout or fetch.read_timeout > fetch.total_timeout:
+        raise SettingsError("[fetch] total_timeout: must be at least connect_timeout and read_timeout")
+    return settings
+
+
+def load_settings(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file (when given) and the environment; the env token wins over the file."""
+    environ = os.environ if environ is None else environ
+    if path is None:
+        settings = Settings()
+    else:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise SettingsError(f"config file not found: {path}") from None
+        except OSError as exc:
+            raise SettingsError(f"config file unreadable: {path}: {exc.strerror}") from None
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"config file {path}: not valid TOML: {exc}") from None
+        settings = settings_from_mapping(data, base=path.resolve().parent)
+    token = environ.get("DISCORD_TOKEN", "").strip()
+    if token:
+        settings = settings.with_token(token)
+    return settings
+
+
+def documented_keys() -> dict[str, list[str]]:
+    """Every key by section, for the doc test that keeps config.example.toml complete."""
+    return {section: [f.name for f in fields(cls)] for section, cls in _SECTION_TYPES.items()}

@@ -1,0 +1,148 @@
+"""One SQLite database per process: WAL, foreign keys, a busy timeout, numbered migrations."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from collections.abc import AsyncIterator, Iterable
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+
+class StorageBusyError(RuntimeError):
+    """The database stayed locked past the busy timeout; nothing was written."""
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for entry in resources.files("bot.storage.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [n for n, _, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations must be numbered 0001.. without gaps, found {numbers}")
+    return found
+
+
+LATEST_VERSION = len(_migrations())
+
+
+class Database:
+    """A thin wrapper over one aiosqlite connection.
+
+    Repositories take a Database; they never open connections of their own, so a test or the
+    CLI can hand them any file. Writes that belong together go through `transaction()`.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path | str, *, busy_timeout_ms: int = 5000, migrate: bool = True) -> Database:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        db = cls(conn, path)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            if migrate:
+                await db.migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def user_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0])
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than PRAGMA user_version, each in its own transaction."""
+        current = await self.user_version()
+        if current > LATEST_VERSION:
+            raise RuntimeError(
+                f"database schema version {current} is newer than this bot ({LATEST_VERSION}); upgrade the bot"
+            )
+        for number, name, sql in _migrations():
+            if number <= current:
+                continue
+            log.info("applying migration %s", name)
+            # executescript commits first; wrap the script and the version bump in one transaction.
+            await self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        return await self.user_version()
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
+        try:
+            return await self.conn.execute(sql, tuple(params))
+        except sqlite3.OperationalError as exc:
+            raise _busy_or(exc) from exc
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        try:
+            await self.conn.executemany(sql, rows)
+        except sqlite3.OperationalError as exc:
+            raise _busy_or(exc) from exc
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        cursor = await self.execute(sql, params)
+        try:
+            return await cursor.fetchone()
+        finally:
+            await cursor.close()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        cursor = await self.execute(sql, params)
+        try:
+            return list(await cursor.fetchall())
+        finally:
+            await cursor.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Database]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error so nothing is half-written."""
+        await self.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            await self.conn.rollback()
+            raise
+        else:
+            try:
+                await self.conn.commit()
+            except sqlite3.OperationalError as exc:
+                await self.conn.rollback()
+                raise _busy_or(exc) from exc
+
+    async def integrity_check(self) -> str:
+        row = await self.fetchone("PRAGMA integrity_check")
+        return str(row[0])
+
+
+def _busy_or(exc: sqlite3.OperationalError) -> Exception:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StorageBusyError("the database is busy; try again in a moment")
+    return exc
