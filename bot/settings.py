@@ -28,8 +28,6 @@ class DiscordSettings:
     # Any Discord-compatible API: a rate-limit proxy, or the tests' fake server.
     api_base_url: str | None = None
     gateway_url: str | None = None
-    # Where the hash of the last synced command tree is kept, to sync only on change.
-    sync_state_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +116,6 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
         "dev_guild_id": ("snowflake",),
         "api_base_url": ("url",),
         "gateway_url": ("wsurl",),
-        "sync_state_path": ("path",),
     },
     "storage": {
         "path": ("path",),

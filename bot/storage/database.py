@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from collections.abc import AsyncIterator, Iterable
 
 import aiosqlite
 

@@ -46,7 +46,9 @@ CREATE TABLE reviews (
     closed_at          REAL,
     closed_by          INTEGER,
     close_reason       TEXT,                -- requester | moderator | deadline
-    deleted_reason     TEXT
+    deleted_reason     TEXT,
+    CHECK (community_risk IS NULL OR community_risk IN ('low', 'medium', 'high', 'no_consensus')),
+    CHECK (close_reason IS NULL OR close_reason IN ('requester', 'moderator', 'deadline'))
 );
 -- One open review per guild, URL and target.
 CREATE UNIQUE INDEX reviews_one_open ON reviews (guild_id, url, target) WHERE status IN ('opening', 'open');
@@ -54,18 +56,25 @@ CREATE INDEX reviews_by_guild_time ON reviews (guild_id, created_at DESC);
 CREATE INDEX reviews_by_guild_domain ON reviews (guild_id, domain, created_at DESC);
 CREATE INDEX reviews_by_guild_requester ON reviews (guild_id, requester_id, created_at DESC);
 CREATE INDEX reviews_due ON reviews (deadline_at) WHERE status = 'open';
-CREATE INDEX reviews_by_thread ON reviews (thread_id);
+CREATE INDEX reviews_by_thread ON reviews (thread_id) WHERE thread_id IS NOT NULL;
+CREATE INDEX reviews_by_guild_status ON reviews (guild_id, status, created_at DESC);
 
 CREATE TABLE review_factor_messages (
     review_id  INTEGER NOT NULL REFERENCES reviews (id) ON DELETE CASCADE,
-    factor     TEXT    NOT NULL,
-    message_id INTEGER NOT NULL UNIQUE,
+    factor     TEXT    NOT NULL CHECK (factor IN ('relevance', 'content_quality', 'anchor_text',
+                                                  'placement', 'outbound_links', 'overall')),
+    guild_id   INTEGER NOT NULL,
+    message_id INTEGER NOT NULL UNIQUE,    -- the reaction hot path looks reviews up by this
     PRIMARY KEY (review_id, factor)
 ) WITHOUT ROWID;
+CREATE INDEX review_factor_messages_by_guild ON review_factor_messages (guild_id);
 
+-- One row per member per factor: a new reaction replaces the member's choice. Tallies are always
+-- computed from these rows (GROUP BY), never kept elsewhere.
 CREATE TABLE votes (
     review_id  INTEGER NOT NULL REFERENCES reviews (id) ON DELETE CASCADE,
-    factor     TEXT    NOT NULL,
+    factor     TEXT    NOT NULL CHECK (factor IN ('relevance', 'content_quality', 'anchor_text',
+                                                  'placement', 'outbound_links', 'overall')),
     member_id  INTEGER NOT NULL,
     choice     TEXT    NOT NULL CHECK (choice IN ('good', 'unsure', 'bad')),
     guild_id   INTEGER NOT NULL,
@@ -88,6 +97,7 @@ CREATE TABLE guild_settings (
     left_at                 REAL,      -- when the bot left the guild; data is purged after retention
     updated_at              REAL NOT NULL
 );
+CREATE INDEX guild_settings_left ON guild_settings (left_at) WHERE left_at IS NOT NULL;
 
 -- The audit log is also every review's timeline: opened, closed, reopened, and moderator actions.
 CREATE TABLE audit_log (

@@ -1,0 +1,191 @@
+"""Command line: run, sync, check (history, doctor and backup join them as they land).
+
+Errors are one line on stderr; exit codes: 0 done, 1 a fetch or runtime failure, 2 bad input or a
+refused URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+SAMPLE_URL = "https://gardening-weekly.example/blog/how-to-start-composting"
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints usage and a message; the contract is exactly one line on stderr."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="python -m bot", description="Second Opinion: backlink reviews for Discord.")
+    parser.add_argument("--verbose", action="store_true", help="log to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    run = sub.add_parser("run", help="start the bot")
+    run.add_argument("--config", type=Path, help="TOML config (see config.example.toml)")
+
+    sync = sub.add_parser("sync", help="sync the slash commands with Discord now, then exit")
+    sync.add_argument("--config", type=Path)
+
+    check = sub.add_parser("check", help="analyse a page that would give a backlink")
+    check.add_argument("url", nargs="?", help="the page that would link to you")
+    check.add_argument("--html", metavar="FILE", help="analyse a saved page instead (- reads stdin); no network")
+    check.add_argument("--url", dest="page_url", metavar="URL", help="the saved page's address (with --html)")
+    check.add_argument("--sample", action="store_true", help="analyse the sample page shipped with the bot")
+    check.add_argument("--target", help="your page or domain the link should point to")
+    check.add_argument("--keyword", help="the topic or keyword you want to rank for")
+    check.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    check.add_argument("--config", type=Path)
+    check.add_argument("--verbose", action="store_true", dest="verbose_check", help="log to stderr")
+
+    try:
+        from bot.history.cli import add_history_arguments
+    except ImportError:  # pragma: no cover - the history package always ships
+        pass
+    else:
+        history = sub.add_parser("history", help="export a guild's review history")
+        add_history_arguments(history)
+    return parser
+
+
+def _setup_logging(verbose: bool, settings_level: str = "INFO") -> None:
+    if verbose:
+        logging.basicConfig(level=settings_level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    else:
+        logging.disable(logging.CRITICAL)
+
+
+def _load_settings(path: Path | None):  # type: ignore[no-untyped-def]
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(path)
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _read_html_file(name: str) -> str:
+    from bot.fetch import decode_html
+
+    try:
+        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"no such file: {name}") from None
+    except OSError as exc:
+        raise CliError(f"cannot read {name}: {exc.strerror}") from None
+    text, _encoding = decode_html(raw, None)
+    return text
+
+
+def _sample_html() -> str:
+    return resources.files("bot.samples").joinpath("guest-post.html").read_text(encoding="utf-8")
+
+
+async def _check(args: argparse.Namespace) -> int:
+    from bot.analysis import Report
+    from bot.checking import LinkChecker, run_bounded
+    from bot.fetch import FetchError, SafeFetcher
+    from bot.report_text import render_report
+
+    settings = _load_settings(args.config)
+    offline = args.html is not None or args.sample
+    if args.sample and (args.html or args.url):
+        raise CliError("--sample takes no URL or --html")
+    if offline:
+        if args.url:
+            raise CliError("give either a URL to fetch or --html FILE --url URL, not both")
+        page_url = args.page_url or (SAMPLE_URL if args.sample else None)
+        if not page_url:
+            raise CliError("--html needs --url, the address the saved page was served from")
+        if urlsplit(page_url).scheme not in ("http", "https") or not urlsplit(page_url).hostname:
+            raise CliError(f"--url must be an http(s) URL, got {page_url!r}")
+        html = _sample_html() if args.sample else _read_html_file(args.html)
+        target = args.target if args.target or not args.sample else "https://www.compost-supplies.example/bins"
+        keyword = args.keyword if args.keyword or not args.sample else "compost bins"
+        from concurrent.futures import ThreadPoolExecutor
+
+        from bot.analysis import analyze
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            try:
+                report: Report = await run_bounded(
+                    pool,
+                    lambda: analyze(html, page_url, target=target, keyword=keyword, context=None),
+                    settings.analysis.time_limit_seconds,
+                )
+            except FetchError as exc:
+                raise CliError(exc.user_message, exc.exit_code) from None
+    else:
+        if not args.url:
+            raise CliError("give a URL to check, or --html FILE --url URL for a saved page")
+        if args.page_url:
+            raise CliError("--url goes with --html; give the page to fetch as the positional URL")
+        async with SafeFetcher(settings.fetch) as fetcher:
+            checker = LinkChecker(fetcher, settings.fetch, settings.analysis)
+            try:
+                report = await checker.check(args.url, target=args.target, keyword=args.keyword)
+            except FetchError as exc:
+                raise CliError(exc.user_message, exc.exit_code) from None
+            finally:
+                checker.close()
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_report(report, color=sys.stdout.isatty()) + "\n")
+    return EXIT_OK
+
+
+async def _run(args: argparse.Namespace, *, sync_only: bool) -> int:
+    from bot.app import StartupError, run_bot
+
+    settings = _load_settings(args.config)
+    try:
+        await run_bot(settings, sync_only=sync_only)
+    except StartupError as exc:
+        raise CliError(str(exc), EXIT_FAILED) from None
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        verbose = args.verbose or getattr(args, "verbose_check", False)
+        if args.command in ("run", "sync"):
+            _setup_logging(True, "INFO")
+            return asyncio.run(_run(args, sync_only=args.command == "sync"))
+        _setup_logging(verbose)
+        if args.command == "check":
+            return asyncio.run(_check(args))
+        if args.command == "history":
+            from bot.history.cli import run_history
+
+            return asyncio.run(run_history(args))
+        raise CliError(f"unknown command {args.command!r}")
+    except CliError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""URLs as an SEO sees them: resolving hrefs, registrable domains, and "is this the same page?".
+
+Registrable domains come from the public suffix list shipped inside the `publicsuffixlist`
+package (never downloaded at run time), private section included, so ``alice.github.io`` and
+``bob.github.io`` are different sites while ``blog.example.co.uk`` and ``www.example.co.uk`` are one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+from publicsuffixlist import PublicSuffixList
+
+_PSL: PublicSuffixList | None = None
+
+# Query parameters that only track a click; two URLs differing in them are the same page.
+_TRACKING_PARAMS = frozenset(
+    {"gclid", "fbclid", "msclkid", "yclid", "dclid", "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "ref", "ref_src"}
+)
+_WEB_SCHEMES = ("http", "https")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _psl() -> PublicSuffixList:
+    global _PSL
+    if _PSL is None:
+        _PSL = PublicSuffixList()
+    return _PSL
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def registrable_domain(host: str) -> str:
+    """The site a host belongs to (eTLD+1); the host itself for IPs, bare suffixes and unknown names."""
+    host = host.lower().rstrip(".")
+    if not host or _is_ip(host):
+        return host
+    try:
+        found = _psl().privatesuffix(host)
+    except Exception:  # the library raises on odd labels (empty parts); treat the host as its own site
+        found = None
+    return found or host
+
+
+def strip_www(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+
+
+def resolve_href(base: str, href: str) -> str | None:
+    """Absolute http(s) URL for an href, or None for javascript:, mailto:, fragments and junk."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    low = href[:8].lower()
+    if low.startswith(("http://", "https://")):
+        url = href
+    elif _SCHEME_RE.match(href) and not low.startswith(("http:", "https:")):
+        return None  # javascript:, mailto:, tel:, data: ... are not links to pages
+    else:
+        try:
+            url = urljoin(base, href)
+        except ValueError:
+            return None
+    if not url.lower().startswith(("http://", "https://")):
+        return None
+    return url
+
+
+@dataclass(frozen=True)
+class NormalizedUrl:
+    """A URL reduced to what identifies the page: scheme, www., default port, fragment,
+    a trailing slash and tracking parameters don't make a different page."""
+
+    host: str
+    path: str
+    query: str
+
+    def __str__(self) -> str:
+        return f"{self.host}{self.path}" + (f"?{self.query}" if self.query else "")
+
+
+def normalize_url(url: str) -> NormalizedUrl | None:
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if scheme not in _WEB_SCHEMES or not host:
+        return None
+    host = strip_www(host)
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    query = ""
+    if parts.query:
+        kept = [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS
+        ]
+        query = urlencode(sorted(kept))
+    return NormalizedUrl(host, path, query)
+
+
+def same_page(a: str, b: str) -> bool:
+    na, nb = normalize_url(a), normalize_url(b)
+    return na is not None and na == nb
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the user wants a link to: one page (`url`) or a whole site (`domain`)."""
+
+    raw: str
+    domain: str  # host without www. (URL targets) or the domain as given
+    site: str  # registrable domain of `domain`
+    page: NormalizedUrl | None  # set for URL targets
+    include_subdomains: bool
+
+    @property
+    def is_url(self) -> bool:
+        return self.page is not None
+
+    def matches(self, url: str) -> bool:
+        if self.page is not None:
+            return normalize_url(url) == self.page
+        host = strip_www(host_of(url).lower())
+        if not host:
+            return False
+        if host == self.domain:
+            return True
+        return self.include_subdomains and host.endswith("." + self.domain)
+
+
+def parse_target(raw: str) -> Target | None:
+    """``example.com`` → the site incl. subdomains; ``https://example.com/page`` → that page.
+
+    A bare host with a path (``example.com/page``) is read as an https URL.
+    """
+    text = raw.strip()
+    if not text:
+        return None
+    has_scheme = "://" in text
+    if not has_scheme and "/" not in text.rstrip("/"):
+        domain = strip_www(text.rstrip("/").lower().rstrip("."))
+        if not domain or " " in domain or "." not in domain and not _is_ip(domain):
+            return None
+        site = registrable_domain(domain)
+        return Target(raw=text, domain=domain, site=site, page=None, include_subdomains=True)
+    url = text if has_scheme else f"https://{text}"
+    page = normalize_url(url)
+    if page is None:
+        return None
+    domain = page.host.split(":", 1)[0]
+    return Target(raw=text, domain=domain, site=registrable_domain(domain), page=page, include_subdomains=False)
+
+
+def brand_of(site: str) -> str:
+    """The brand part of a registrable domain: ``best-shoes.co.uk`` → ``best-shoes``."""
+    if not site or _is_ip(site):
+        return ""
+    try:
+        suffix = _psl().publicsuffix(site) or ""
+    except Exception:
+        suffix = ""
+    label = site[: -len(suffix) - 1] if suffix and site.endswith("." + suffix) else site.split(".", 1)[0]
+    return label.rsplit(".", 1)[-1]

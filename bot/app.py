@@ -1,0 +1,98 @@
+"""Process wiring: open every resource once under `async with`, hand it to the bot, close it on exit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import discord
+
+from bot.analysis.rank_list import RankList
+from bot.checking import LinkChecker
+from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot
+from bot.endpoints import apply_endpoints
+from bot.fetch import SafeFetcher
+from bot.settings import Settings
+from bot.storage.checks import ChecksRepo
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(RuntimeError):
+    """A problem the owner must fix; printed as one line, never a traceback."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    fetcher: SafeFetcher
+    checker: LinkChecker
+    checks: ChecksRepo
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = None) -> AsyncIterator[Services]:
+    async with AsyncExitStack() as stack:
+        db = await Database.open(settings.storage.path, busy_timeout_ms=settings.storage.busy_timeout_ms)
+        stack.push_async_callback(db.close)
+        if fetcher is None:
+            fetcher = SafeFetcher(settings.fetch)
+            await stack.enter_async_context(fetcher)
+        rank_list = None
+        if settings.analysis.rank_list_path is not None:
+            rank_list = await asyncio.to_thread(RankList.load, settings.analysis.rank_list_path)
+        checker = LinkChecker(fetcher, settings.fetch, settings.analysis, rank_list=rank_list)
+        stack.callback(checker.close)
+        yield Services(settings=settings, db=db, fetcher=fetcher, checker=checker, checks=ChecksRepo(db))
+
+
+def create_bot(
+    settings: Settings,
+    services: Services,
+    *,
+    extensions: Sequence[str] = DEFAULT_EXTENSIONS,
+    force_sync: bool = False,
+) -> SecondOpinionBot:
+    apply_endpoints(settings.discord.api_base_url, settings.discord.gateway_url)
+    return SecondOpinionBot(settings=settings, services=services, extensions=extensions, force_sync=force_sync)
+
+
+async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
+    """Run until SIGINT/SIGTERM (or, with sync_only, log in, sync the commands and leave)."""
+    token = settings.discord.token
+    if not token:
+        raise StartupError("no Discord token: set DISCORD_TOKEN or [discord] token in the config")
+    async with open_services(settings) as services:
+        bot = create_bot(settings, services, force_sync=sync_only)
+        async with bot:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+                except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+                    pass
+            try:
+                if sync_only:
+                    await bot.login(token)  # login runs setup_hook, which syncs
+                else:
+                    await bot.start(token)
+            except discord.LoginFailure:
+                raise StartupError("Discord rejected the token: check DISCORD_TOKEN or [discord] token") from None
+            except discord.PrivilegedIntentsRequired:
+                raise StartupError(
+                    "the Server Members intent is off: enable it for the bot in the Discord developer portal"
+                ) from None
+            except (OSError, discord.GatewayNotFound, discord.HTTPException) as exc:
+                raise StartupError(f"could not reach Discord: {exc.__class__.__name__}: {exc}") from None
+            finally:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    try:
+                        loop.remove_signal_handler(sig)
+                    except (NotImplementedError, RuntimeError):  # pragma: no cover
+                        pass

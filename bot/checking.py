@@ -1,0 +1,177 @@
+"""One backlink check: fetch the source page (and what surrounds it), then analyse it off the loop.
+
+Both the CLI and the /checklink cog call `LinkChecker.check`; the rules live in bot.analysis and
+bot.fetch, this module only orders the work and bounds its time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from bot.analysis import PageContext, Report, analyze
+from bot.fetch import FetchError, RobotsResult, SafeFetcher, normalize_url
+from bot.settings import AnalysisSettings, FetchSettings
+
+log = logging.getLogger(__name__)
+
+
+class AnalysisTimeout(FetchError):
+    kind = "analysis_timeout"
+    exit_code = 1
+
+    def __init__(self) -> None:
+        super().__init__("The page took too long to analyse; it is probably malformed or enormous.")
+
+    @property
+    def user_message(self) -> str:  # type: ignore[override]
+        return "The page took too long to analyse; it is probably malformed or enormous."
+
+
+class AnalysisFailed(FetchError):
+    kind = "analysis_failed"
+    exit_code = 1
+
+    @property
+    def user_message(self) -> str:  # type: ignore[override]
+        return "The page could not be analysed (it is not readable HTML)."
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    title: str | None
+    description: str | None
+
+
+def target_fetch_url(target: str) -> str:
+    """The page to read for the target's title/description: the URL itself, or a domain's home page."""
+    if "://" in target:
+        return target
+    return f"https://{target.strip().strip('/')}/"
+
+
+def read_title_and_description(html: str) -> TargetInfo:
+    tree = LexborHTMLParser(html[:500_000])
+    title_node = tree.css_first("title")
+    meta = tree.css_first('meta[name="description" i]') or tree.css_first('meta[property="og:description" i]')
+    title = title_node.text(strip=True) if title_node else None
+    description = (meta.attributes.get("content") or "").strip() if meta else None
+    return TargetInfo(title or None, description or None)
+
+
+class LinkChecker:
+    """Fetches with the guarded fetcher, analyses in a bounded worker pool."""
+
+    def __init__(
+        self,
+        fetcher: SafeFetcher,
+        fetch_settings: FetchSettings,
+        analysis_settings: AnalysisSettings,
+        *,
+        rank_list: Any = None,
+        executor: ThreadPoolExecutor | None = None,
+    ) -> None:
+        self.fetcher = fetcher
+        self.fetch_settings = fetch_settings
+        self.analysis_settings = analysis_settings
+        self.rank_list = rank_list
+        self._own_executor = executor is None
+        self.executor = executor or ThreadPoolExecutor(
+            max_workers=analysis_settings.workers, thread_name_prefix="analysis"
+        )
+
+    def close(self) -> None:
+        if self._own_executor:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def validate(self, url: str) -> str:
+        """Refuse a bad URL before any work is queued (raises RefusedURL)."""
+        return normalize_url(url, self.fetch_settings)
+
+    async def check(self, url: str, *, target: str | None = None, keyword: str | None = None) -> Report:
+        url = self.validate(url)
+        if target and "://" in target:
+            target = normalize_url(target, self.fetch_settings)
+        page_task = asyncio.create_task(self.fetcher.fetch_page(url))
+        robots_task = asyncio.create_task(self.fetcher.robots(url))
+        target_task = asyncio.create_task(self._target_info(target)) if target else None
+        try:
+            page = await page_task
+        except BaseException:
+            for task in (robots_task, target_task):
+                if task is not None:
+                    task.cancel()
+            raise
+        robots: RobotsResult = await robots_task
+        info = await target_task if target_task else TargetInfo(None, None)
+        context = PageContext(
+            final_url=page.final_url,
+            status=page.status,
+            headers=dict(page.headers),
+            robots_allowed=robots.allowed,
+            robots_reason=robots.reason,
+            target_title=info.title,
+            target_description=info.description,
+            rank_list=self.rank_list,
+        )
+        return await self.analyze_offloop(page.text, url, target=target, keyword=keyword, context=context)
+
+    async def analyze_offloop(
+        self,
+        html: str,
+        url: str,
+        *,
+        target: str | None,
+        keyword: str | None,
+        context: PageContext | None,
+    ) -> Report:
+        return await run_bounded(
+            self.executor,
+            lambda: analyze(html, url, target=target, keyword=keyword, context=context),
+            self.analysis_settings.time_limit_seconds,
+        )
+
+    async def _target_info(self, target: str) -> TargetInfo:
+        # The target page only sharpens relevance; any failure leaves it unknown, never fails the check.
+        try:
+            page = await self.fetcher.fetch_page(target_fetch_url(target))
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.executor, read_title_and_description, page.text)
+        except FetchError as exc:
+            log.info("target page unavailable: %s", exc.kind)
+            return TargetInfo(None, None)
+        except Exception:
+            log.exception("reading the target page failed")
+            return TargetInfo(None, None)
+
+
+async def run_bounded(executor: ThreadPoolExecutor, work: Callable[[], Report], seconds: float) -> Report:
+    """Run CPU-bound analysis in the pool; give up waiting after `seconds`.
+
+    A thread cannot be killed, but the pool is small, so a pathological page occupies one worker
+    at most while the bot carries on answering.
+    """
+    loop = asyncio.get_running_loop()
+    future = loop.run_in_executor(executor, work)
+    try:
+        return await asyncio.wait_for(future, timeout=seconds)
+    except TimeoutError:
+        raise AnalysisTimeout() from None
+    except FetchError:
+        raise
+    except RecursionError:
+        raise AnalysisFailed("recursion") from None
+    except Exception as exc:
+        log.exception("analysis failed")
+        raise AnalysisFailed(type(exc).__name__) from None
+
+
+def source_host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()

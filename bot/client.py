@@ -1,0 +1,113 @@
+"""The discord.py Bot: wiring only. Resources are opened by the caller (see bot.runner) and passed in."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.settings import Settings
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EXTENSIONS: tuple[str, ...] = (
+    "cogs.checklink",
+)
+
+
+def bot_intents() -> discord.Intents:
+    # Members (privileged) gives joined_at, pending and account age for vote eligibility, and a
+    # member cache for reconciliation; no message content is needed: everything is slash commands.
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.members = True
+    intents.guild_messages = True
+    intents.guild_reactions = True
+    return intents
+
+
+class SecondOpinionBot(commands.Bot):
+    """Holds the process-wide services; cogs reach them through `bot.services`."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        services: Any,
+        extensions: Sequence[str] = DEFAULT_EXTENSIONS,
+        force_sync: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=bot_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self.services = services
+        self.extensions_to_load = tuple(extensions)
+        self.force_sync = force_sync
+        self.clock = clock
+        self.synced_commands: bool = False
+
+    async def setup_hook(self) -> None:
+        for extension in self.extensions_to_load:
+            await self.load_extension(extension)
+        self.tree.on_error = self.on_app_command_error
+        await self.sync_commands(force=self.force_sync)
+
+    # -- command sync ------------------------------------------------------------------------
+
+    def _sync_scope(self) -> discord.Object | None:
+        guild_id = self.settings.discord.dev_guild_id
+        return discord.Object(id=guild_id) if guild_id else None
+
+    def command_tree_hash(self) -> str:
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        payload.sort(key=lambda c: (c.get("type", 1), c["name"]))
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync only when the definitions changed: Discord rate-limits syncing."""
+        db: Database = self.services.db
+        scope = self._sync_scope()
+        key = f"commands_hash:{scope.id if scope else 'global'}"
+        digest = self.command_tree_hash()
+        row = await db.fetchone("SELECT value FROM bot_state WHERE key = ?", (key,))
+        if not force and row and row[0] == digest:
+            log.info("application commands unchanged; not syncing")
+            return False
+        if scope is not None:
+            self.tree.copy_global_to(guild=scope)
+        await self.tree.sync(guild=scope)
+        await db.execute(
+            "INSERT INTO bot_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, digest),
+        )
+        await db.conn.commit()
+        self.synced_commands = True
+        log.info("application commands synced to %s", f"guild {scope.id}" if scope else "all guilds")
+        return True
+
+    # -- errors ------------------------------------------------------------------------------
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        from cogs.ui.replies import send_error  # the cog layer renders; imported late to keep bot/ light
+
+        if isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You can't use this command here."
+        else:
+            log.error("command %r failed", interaction.command and interaction.command.name, exc_info=error)
+            message = "Something went wrong on our side; the error was logged. Please try again."
+        await send_error(interaction, message)

@@ -1,0 +1,107 @@
+"""Reading the per-factor answers out of a closed review's verdict_json.
+
+bot/review/verdict.py owns the shape of verdict_json. History only needs one thing from it: the
+community's final answer for each review factor, to tell whether a member's vote agreed. Until the
+shape is settled this reader accepts the forms a verdict plausibly takes and documents the
+assumption: the answers are keyed by review factor id (relevance, content_quality, anchor_text,
+placement, outbound_links, overall) and each answer is good | unsure | bad | no_consensus, either
+directly or under an "answer"/"result"/"verdict"/"choice" key, at the top level or under "factors".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+FACTOR_IDS: tuple[str, ...] = (
+    "relevance",
+    "content_quality",
+    "anchor_text",
+    "placement",
+    "outbound_links",
+    "overall",
+)
+ANSWERS: frozenset[str] = frozenset({"good", "unsure", "bad", "no_consensus"})
+# Only these can be agreed with; "no_consensus" means the community gave no answer to match.
+SCORABLE_ANSWERS: frozenset[str] = frozenset({"good", "unsure", "bad"})
+_ANSWER_KEYS = ("answer", "result", "verdict", "choice", "outcome", "value")
+
+
+def _answer_of(value: Any) -> str | None:
+    if isinstance(value, str):
+        text = value.strip().lower().replace(" ", "_").replace("-", "_")
+        return text if text in ANSWERS else None
+    if isinstance(value, Mapping):
+        for key in _ANSWER_KEYS:
+            if key in value:
+                found = _answer_of(value[key])
+                if found is not None:
+                    return found
+    return None
+
+
+def _from_mapping(data: Mapping[str, Any]) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    for factor_id in FACTOR_IDS:
+        if factor_id in data:
+            found = _answer_of(data[factor_id])
+            if found is not None:
+                answers[factor_id] = found
+    return answers
+
+
+def _from_list(items: list[Any]) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        factor_id = item.get("factor", item.get("id"))
+        if factor_id in FACTOR_IDS:
+            found = _answer_of(item)
+            if found is not None:
+                answers[factor_id] = found
+    return answers
+
+
+def factor_answers(verdict: str | Mapping[str, Any] | None) -> dict[str, str]:
+    """The community's final answer per factor id; empty when there is no (readable) verdict."""
+    if verdict is None:
+        return {}
+    if isinstance(verdict, str):
+        try:
+            data: Any = json.loads(verdict)
+        except ValueError:
+            return {}
+    else:
+        data = verdict
+    if not isinstance(data, Mapping):
+        return {}
+    nested = data.get("factors")
+    answers: dict[str, str] = {}
+    if isinstance(nested, Mapping):
+        answers = _from_mapping(nested)
+    elif isinstance(nested, list):
+        answers = _from_list(nested)
+    # Top-level keys fill in whatever "factors" did not give (e.g. "overall" kept beside it).
+    for factor_id, answer in _from_mapping(data).items():
+        answers.setdefault(factor_id, answer)
+    return answers
+
+
+def parse_verdict(verdict_json: str | None) -> dict[str, Any] | None:
+    """The verdict as a dict for display, or None when absent or unreadable."""
+    if not verdict_json:
+        return None
+    try:
+        data = json.loads(verdict_json)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def vote_agrees(choice: str, answer: str | None) -> bool | None:
+    """True/False when the vote can be scored against the final answer, None when it cannot."""
+    if answer not in SCORABLE_ANSWERS:
+        return None
+    return choice == answer

@@ -1,0 +1,148 @@
+"""Votes: written as guarded upserts/deletes in one transaction, tallied with GROUP BY."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.review.factors import Choice
+from bot.review.votes import GuildKey, Tally, VoteOps, VoteRow
+from bot.storage.database import Database
+
+# Every write carries this guard: a vote (or a withdrawal) for a review that is not open — closed
+# while the event was queued, or never opened — changes nothing. It runs inside the write
+# transaction, so a vote racing a close either lands before the close or not at all.
+_OPEN = "EXISTS (SELECT 1 FROM reviews WHERE id = ? AND guild_id = ? AND status = 'open')"
+
+_UPSERT = f"""
+INSERT INTO votes (review_id, factor, member_id, choice, guild_id, voted_at)
+SELECT ?, ?, ?, ?, ?, ? WHERE {_OPEN}
+ON CONFLICT (review_id, factor, member_id) DO UPDATE
+    SET choice = excluded.choice, voted_at = excluded.voted_at
+    WHERE votes.guild_id = excluded.guild_id
+"""  # noqa: S608 - the interpolated text is the constant guard above, never user input
+
+_INSERT_IF_ABSENT = f"""
+INSERT INTO votes (review_id, factor, member_id, choice, guild_id, voted_at)
+SELECT ?, ?, ?, ?, ?, ? WHERE {_OPEN}
+ON CONFLICT (review_id, factor, member_id) DO NOTHING
+"""  # noqa: S608
+
+_REPLACE = f"""
+UPDATE votes SET choice = ?, voted_at = ?
+WHERE review_id = ? AND factor = ? AND member_id = ? AND guild_id = ? AND choice = ? AND {_OPEN}
+"""  # noqa: S608
+
+_DELETE = f"""
+DELETE FROM votes
+WHERE review_id = ? AND factor = ? AND member_id = ? AND guild_id = ? AND {_OPEN}
+"""  # noqa: S608
+
+_DELETE_IF = f"""
+DELETE FROM votes
+WHERE review_id = ? AND factor = ? AND member_id = ? AND guild_id = ? AND choice = ? AND {_OPEN}
+"""  # noqa: S608
+
+
+def _row_params(r: VoteRow) -> tuple[object, ...]:
+    return (r.review_id, r.factor, r.member_id, r.choice.value, r.guild_id, r.voted_at, r.review_id, r.guild_id)
+
+
+def _key_params(g: GuildKey) -> tuple[object, ...]:
+    return (g.key.review_id, g.key.factor, g.key.member_id, g.guild_id)
+
+
+class VotesRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def apply(self, ops: VoteOps) -> None:
+        """Apply a batch of vote writes in ONE transaction (one executemany per kind)."""
+        if not ops:
+            return
+        async with self.db.transaction() as db:
+            await self.apply_in_transaction(db, ops)
+
+    @staticmethod
+    async def apply_in_transaction(db: Database, ops: VoteOps) -> None:
+        """The statements of `apply`, for a caller that already holds a transaction."""
+        if ops.deletes:
+            await db.executemany(_DELETE, [(*_key_params(g), g.key.review_id, g.guild_id) for g in ops.deletes])
+        if ops.deletes_if:
+            await db.executemany(
+                _DELETE_IF, [(*_key_params(g), c.value, g.key.review_id, g.guild_id) for g, c in ops.deletes_if]
+            )
+        if ops.upserts:
+            await db.executemany(_UPSERT, [_row_params(r) for r in ops.upserts])
+        if ops.inserts_if_absent:
+            await db.executemany(_INSERT_IF_ABSENT, [_row_params(r) for r in ops.inserts_if_absent])
+        if ops.replaces:
+            await db.executemany(
+                _REPLACE,
+                [
+                    (
+                        r.choice.value,
+                        r.voted_at,
+                        r.review_id,
+                        r.factor,
+                        r.member_id,
+                        r.guild_id,
+                        old.value,
+                        r.review_id,
+                        r.guild_id,
+                    )
+                    for r, old in ops.replaces
+                ],
+            )
+
+    async def tally(self, review_id: int, guild_id: int) -> Tally:
+        rows = await self.db.fetchall(
+            "SELECT factor, choice, COUNT(*) FROM votes WHERE review_id = ? AND guild_id = ? GROUP BY factor, choice",
+            (review_id, guild_id),
+        )
+        return Tally.from_rows(review_id, ((r[0], r[1], r[2]) for r in rows))
+
+    async def votes_for_review(self, review_id: int, guild_id: int) -> list[VoteRow]:
+        rows = await self.db.fetchall(
+            "SELECT guild_id, review_id, factor, member_id, choice, voted_at FROM votes "
+            "WHERE review_id = ? AND guild_id = ? ORDER BY factor, member_id",
+            (review_id, guild_id),
+        )
+        return [VoteRow(r[0], r[1], r[2], r[3], Choice(r[4]), r[5]) for r in rows]
+
+    async def member_votes(self, guild_id: int, member_id: int) -> list[VoteRow]:
+        rows = await self.db.fetchall(
+            "SELECT guild_id, review_id, factor, member_id, choice, voted_at FROM votes "
+            "WHERE guild_id = ? AND member_id = ? ORDER BY review_id, factor",
+            (guild_id, member_id),
+        )
+        return [VoteRow(r[0], r[1], r[2], r[3], Choice(r[4]), r[5]) for r in rows]
+
+    async def reset_member(self, guild_id: int, member_id: int, review_id: int | None = None) -> set[int]:
+        """Withdraw a member's votes on open reviews (one review, or all in the guild).
+
+        Closed reviews keep their votes: their verdict was computed from them. Returns the ids of
+        the reviews whose tally changed.
+        """
+        open_only = "review_id IN (SELECT id FROM reviews WHERE guild_id = votes.guild_id AND status = 'open')"
+        if review_id is None:
+            where, params = "guild_id = ? AND member_id = ?", (guild_id, member_id)
+        else:
+            where, params = "guild_id = ? AND member_id = ? AND review_id = ?", (guild_id, member_id, review_id)
+        async with self.db.transaction() as db:
+            rows = await db.fetchall(
+                "SELECT DISTINCT review_id FROM votes WHERE " + where + " AND " + open_only, params  # noqa: S608
+            )
+            await db.execute("DELETE FROM votes WHERE " + where + " AND " + open_only, params)  # noqa: S608
+        return {int(r[0]) for r in rows}
+
+    async def count_for_reviews(self, guild_id: int, review_ids: Iterable[int]) -> dict[int, int]:
+        """Number of votes per review, for lists (one query)."""
+        ids = list(review_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            f"SELECT review_id, COUNT(*) FROM votes WHERE guild_id = ? AND review_id IN ({marks}) GROUP BY review_id",  # noqa: S608
+            [guild_id, *ids],
+        )
+        return {int(r[0]): int(r[1]) for r in rows}

@@ -1,0 +1,198 @@
+"""/checklink: the bot's own opinion of a backlink, in Discord."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.analysis.domains import registrable_domain
+from bot.fetch import FetchError
+from bot.ratelimit import ConcurrencyLimit, Cooldown
+from cogs.ui.replies import send_error
+from cogs.ui.report_embed import domain_history_note, links_page_embed, report_embed
+
+if TYPE_CHECKING:
+    from bot.client import SecondOpinionBot
+
+log = logging.getLogger(__name__)
+
+
+class LinksButton(discord.ui.DynamicItem[discord.ui.Button], template=r"so:links:(?P<check>\d+)"):
+    """On a /checklink reply: lists every link of the page, ephemeral and paginated."""
+
+    def __init__(self, check_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(label="All links", emoji="🔗", style=discord.ButtonStyle.secondary,
+                              custom_id=f"so:links:{check_id}")
+        )
+        self.check_id = check_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> LinksButton:
+        return cls(int(match["check"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await show_links_page(interaction, self.check_id, 0, edit=False)
+
+
+class LinksPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"so:lpage:(?P<check>\d+):(?P<page>\d+):(?P<dir>[pn])"):
+    def __init__(self, check_id: int, page: int, direction: str, *, disabled: bool = False) -> None:
+        label = "◀ Previous" if direction == "p" else "Next ▶"
+        super().__init__(
+            discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
+                              custom_id=f"so:lpage:{check_id}:{page}:{direction}")
+        )
+        self.check_id, self.page, self.direction = check_id, page, direction
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> LinksPageButton:
+        return cls(int(match["check"]), int(match["page"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await show_links_page(interaction, self.check_id, self.page, edit=True)
+
+
+async def show_links_page(interaction: discord.Interaction, check_id: int, page: int, *, edit: bool) -> None:
+    bot: SecondOpinionBot = interaction.client  # type: ignore[assignment]
+    if interaction.guild_id is None:
+        await send_error(interaction, "This only works in a server.")
+        return
+    stored = await bot.services.checks.get(interaction.guild_id, check_id)
+    if stored is None:
+        await send_error(interaction, "That check is no longer stored.")
+        return
+    report = json.loads(stored.report_json)
+    embed, pages = links_page_embed(report, page)
+    page = min(max(page, 0), pages - 1)
+    view = discord.ui.View(timeout=None)
+    if pages > 1:
+        view.add_item(LinksPageButton(check_id, page - 1, "p", disabled=page == 0))
+        view.add_item(LinksPageButton(check_id, page + 1, "n", disabled=page >= pages - 1))
+    if edit:
+        await interaction.response.edit_message(embed=embed, view=view)
+    else:
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+class CheckLinkCog(commands.Cog, name="CheckLink"):
+    def __init__(self, bot: SecondOpinionBot) -> None:
+        self.bot = bot
+        settings = bot.settings.checks
+        self.cooldown = Cooldown(settings.cooldown_seconds, bot.clock)
+        self.per_guild = ConcurrencyLimit(settings.max_concurrent_per_guild)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(LinksButton, LinksPageButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(LinksButton, LinksPageButton)
+
+    @app_commands.command(name="checklink", description="Check a page that would give you a backlink")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        url="The page that would link to you",
+        target="Your page or domain the link should point to",
+        keyword="The topic or keyword you want to rank for",
+    )
+    async def checklink(
+        self,
+        interaction: discord.Interaction,
+        url: app_commands.Range[str, 1, 2048],
+        target: app_commands.Range[str, 1, 2048] | None = None,
+        keyword: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        checker = self.bot.services.checker
+        try:
+            url = checker.validate(url)
+            if target and "://" in target:
+                target = checker.validate(target)
+        except FetchError as exc:
+            await send_error(interaction, exc.user_message)
+            return
+        wait = self.cooldown.hit(interaction.user.id)
+        if wait:
+            await send_error(interaction, f"Easy there: you can run another check in {wait:.0f} s.")
+            return
+        with self.per_guild.hold(interaction.guild_id) as held:
+            if not held:
+                self.cooldown.reset(interaction.user.id)
+                await send_error(
+                    interaction, "This server already has several checks running; try again in a few seconds."
+                )
+                return
+            await interaction.response.defer(thinking=True)
+            try:
+                report = await checker.check(url, target=target, keyword=keyword)
+            except FetchError as exc:
+                await self._replace_with_error(interaction, exc.user_message)
+                return
+        await self.send_report(interaction, report.to_dict(), url=url, target=target, keyword=keyword)
+
+    async def _replace_with_error(self, interaction: discord.Interaction, message: str) -> None:
+        # The "thinking" message is public; an error belongs to the member alone.
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            pass
+        await interaction.followup.send(message, ephemeral=True)
+
+    async def send_report(
+        self,
+        interaction: discord.Interaction,
+        report: dict[str, Any],
+        *,
+        url: str,
+        target: str | None,
+        keyword: str | None,
+    ) -> None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        services = self.bot.services
+        domain = registrable_domain(report.get("final_url") or url) or ""
+        history = await services.checks.domain_history(interaction.guild_id, domain) if domain else None
+        check_id = await services.checks.add(
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            member_id=interaction.user.id,
+            url=url,
+            final_url=report.get("final_url"),
+            domain=domain,
+            target=target,
+            keyword=keyword,
+            report_json=json.dumps(report, ensure_ascii=False),
+            risk_level=report["risk"]["level"],
+            risk_score=int(report["risk"]["score"]),
+            created_at=self.bot.clock(),
+        )
+        note = (
+            domain_history_note(history.count, history.last_risk_level, history.last_checked_at, domain)
+            if history else None
+        )
+        community = await self._community_note(interaction.guild_id, domain)
+        embed = report_embed(report, check_id=check_id, domain_note=note, community_note=community)
+        view = discord.ui.View(timeout=None)
+        view.add_item(LinksButton(check_id))
+        reviews = self.bot.get_cog("Reviews")
+        if reviews is not None:
+            view.add_item(reviews.ask_button(check_id))  # type: ignore[attr-defined]
+        await interaction.followup.send(embed=embed, view=view)
+
+    async def _community_note(self, guild_id: int, domain: str) -> str | None:
+        reviews = self.bot.get_cog("Reviews")
+        if reviews is None or not domain:
+            return None
+        return await reviews.community_note(guild_id, domain)  # type: ignore[attr-defined]
+
+
+async def setup(bot: SecondOpinionBot) -> None:
+    await bot.add_cog(CheckLinkCog(bot))
