@@ -18,6 +18,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from bot.analysis.content_metric import f1_score  # noqa: E402
+
 DATASET_DIR = REPO_ROOT.parent / "shared" / "datasets" / "article-bodies"
 
 __all__ = ["DATASET_DIR", "REPO_ROOT", "dataset_available", "f1_score", "iter_pages"]

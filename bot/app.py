@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.analysis.rank_list import RankList
+from bot.analysis import RankList
 from bot.checking import LinkChecker
 from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot
 from bot.endpoints import apply_endpoints

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.analysis import PageContext, Report, analyze
+from bot.analysis import RobotsResult as RobotsVerdict
 from bot.fetch import FetchError, RobotsResult, SafeFetcher, normalize_url
 from bot.settings import AnalysisSettings, FetchSettings
 
@@ -25,23 +26,12 @@ log = logging.getLogger(__name__)
 
 class AnalysisTimeout(FetchError):
     kind = "analysis_timeout"
-    exit_code = 1
-
-    def __init__(self) -> None:
-        super().__init__("The page took too long to analyse; it is probably malformed or enormous.")
-
-    @property
-    def user_message(self) -> str:  # type: ignore[override]
-        return "The page took too long to analyse; it is probably malformed or enormous."
+    default_message = "The page took too long to analyse; it is probably malformed or enormous."
 
 
 class AnalysisFailed(FetchError):
     kind = "analysis_failed"
-    exit_code = 1
-
-    @property
-    def user_message(self) -> str:  # type: ignore[override]
-        return "The page could not be analysed (it is not readable HTML)."
+    default_message = "The page could not be analysed (it is not readable HTML)."
 
 
 @dataclass(frozen=True)
@@ -108,15 +98,16 @@ class LinkChecker:
             for task in (robots_task, target_task):
                 if task is not None:
                     task.cancel()
+            # Collect the cancelled side tasks so none leaves an "exception never retrieved".
+            await asyncio.gather(*(t for t in (robots_task, target_task) if t), return_exceptions=True)
             raise
         robots: RobotsResult = await robots_task
         info = await target_task if target_task else TargetInfo(None, None)
         context = PageContext(
             final_url=page.final_url,
             status=page.status,
-            headers=dict(page.headers),
-            robots_allowed=robots.allowed,
-            robots_reason=robots.reason,
+            headers=page.headers,
+            robots=RobotsVerdict(allowed=robots.allowed, reason=robots.reason),
             target_title=info.title,
             target_description=info.description,
             rank_list=self.rank_list,
@@ -163,14 +154,14 @@ async def run_bounded(executor: ThreadPoolExecutor, work: Callable[[], Report], 
     try:
         return await asyncio.wait_for(future, timeout=seconds)
     except TimeoutError:
-        raise AnalysisTimeout() from None
+        raise AnalysisTimeout(log_detail=f"over {seconds}s") from None
     except FetchError:
         raise
     except RecursionError:
-        raise AnalysisFailed("recursion") from None
+        raise AnalysisFailed(log_detail="recursion") from None
     except Exception as exc:
         log.exception("analysis failed")
-        raise AnalysisFailed(type(exc).__name__) from None
+        raise AnalysisFailed(log_detail=type(exc).__name__) from None
 
 
 def source_host(url: str) -> str:

@@ -23,6 +23,23 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
 )
 
 
+# What the invite link asks for: view channels, send messages (also in threads), create public
+# threads, manage threads (lock and archive closed reviews), embed links, attach files (exports),
+# add reactions, read message history (reconciliation), manage messages (tidy superseded votes).
+REQUIRED_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    manage_threads=True,
+    embed_links=True,
+    attach_files=True,
+    add_reactions=True,
+    read_message_history=True,
+    manage_messages=True,
+)
+
+
 def bot_intents() -> discord.Intents:
     # Members (privileged) gives joined_at, pending and account age for vote eligibility, and a
     # member cache for reconciliation; no message content is needed: everything is slash commands.
@@ -93,7 +110,6 @@ class SecondOpinionBot(commands.Bot):
             "INSERT INTO bot_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, digest),
         )
-        await db.conn.commit()
         self.synced_commands = True
         log.info("application commands synced to %s", f"guild {scope.id}" if scope else "all guilds")
         return True

@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.analysis.domains import registrable_domain
+from bot.analysis.urls import host_of, registrable_domain
 from bot.fetch import FetchError
 from bot.ratelimit import ConcurrencyLimit, Cooldown
 from cogs.ui.replies import send_error
@@ -158,7 +158,7 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         services = self.bot.services
-        domain = registrable_domain(report.get("final_url") or url) or ""
+        domain = registrable_domain(host_of(report.get("final_url") or url)) or ""
         history = await services.checks.domain_history(interaction.guild_id, domain) if domain else None
         check_id = await services.checks.add(
             guild_id=interaction.guild_id,

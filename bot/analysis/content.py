@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from bot.analysis import content_rules as rules
+from bot.analysis.content_cleanup import boilerplate_inside, visible_text
+from bot.analysis.content_scoring import choose_main
 
 MAIN_ATTR = "data-so-main"
 DROP_ATTR = "data-so-drop"
@@ -44,13 +45,13 @@ def find_main_content(tree: LexborHTMLParser) -> MainContent:
     body = tree.body
     if body is None:
         return _EMPTY
-    mains = rules.choose_main(body)
+    mains = choose_main(body)
     if not mains:
         return _EMPTY
     for node in mains:
         node.attrs[MAIN_ATTR] = "1"
-    drops = rules.boilerplate_inside(mains)
+    drops = boilerplate_inside(mains)
     for node in drops:
         node.attrs[DROP_ATTR] = "1"
-    text = rules.visible_text(mains, DROP_ATTR)
+    text = visible_text(mains, DROP_ATTR)
     return MainContent(text, tuple(mains))

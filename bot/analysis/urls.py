@@ -34,6 +34,8 @@ def _psl() -> PublicSuffixList:
 
 
 def _is_ip(host: str) -> bool:
+    if not host or not (host[-1].isdigit() or ":" in host):
+        return False  # a name ending in a letter is never an IP: skip the costly exception path
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -58,7 +60,25 @@ def strip_www(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+_HOST_CHARS = re.compile(r"^[a-z0-9.-]+$")
+
+
 def host_of(url: str) -> str:
+    """Lower-case host of an absolute URL; "" when there is none or the URL is malformed."""
+    # Fast path for the common shape (scheme://host[:port]/...) — hundreds of links a page.
+    i = url.find("://")
+    if i > 0:
+        rest = url[i + 3 :]
+        end = len(rest)
+        for sep in "/?#":
+            j = rest.find(sep)
+            if j != -1 and j < end:
+                end = j
+        host = rest[:end].lower()
+        if ":" in host:
+            host = host.split(":", 1)[0] if host.count(":") == 1 else ""
+        if host and _HOST_CHARS.match(host):
+            return host.rstrip(".")
     try:
         return (urlsplit(url).hostname or "").rstrip(".")
     except ValueError:
@@ -72,17 +92,31 @@ def resolve_href(base: str, href: str) -> str | None:
         return None
     low = href[:8].lower()
     if low.startswith(("http://", "https://")):
-        url = href
-    elif _SCHEME_RE.match(href) and not low.startswith(("http:", "https:")):
+        return href
+    if _SCHEME_RE.match(href):
         return None  # javascript:, mailto:, tel:, data: ... are not links to pages
-    else:
-        try:
-            url = urljoin(base, href)
-        except ValueError:
-            return None
+    if href.startswith("/") and not href.startswith("//"):
+        origin = _origin(base)
+        if origin:
+            return origin + href
+    try:
+        url = urljoin(base, href)
+    except ValueError:
+        return None
     if not url.lower().startswith(("http://", "https://")):
         return None
     return url
+
+
+@lru_cache(maxsize=256)
+def _origin(base: str) -> str | None:
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _WEB_SCHEMES or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass(frozen=True)
@@ -178,6 +212,7 @@ def parse_target(raw: str) -> Target | None:
     return Target(raw=text, domain=domain, site=registrable_domain(domain), page=page, include_subdomains=False)
 
 
+@lru_cache(maxsize=4096)
 def brand_of(site: str) -> str:
     """The brand part of a registrable domain: ``best-shoes.co.uk`` → ``best-shoes``."""
     if not site or _is_ip(site):

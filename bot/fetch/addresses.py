@@ -163,7 +163,8 @@ def parse_ipv4_forms(host: str) -> ipaddress.IPv4Address | None:
             digits, base = part[1:], 8
         else:
             digits, base = part, 10
-        if len(digits) > 64:  # far past 32 bits; also keeps int() away from huge inputs
+        digits = digits.lstrip("0")
+        if len(digits) > 12:  # past 32 bits in any base; keeps int() away from huge inputs
             return None
         values.append(int(digits, base) if digits else 0)
     last_bits = 8 * (5 - len(values))

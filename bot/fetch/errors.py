@@ -18,12 +18,20 @@ class FetchError(Exception):
     exit_code: int = EXIT_FETCH_FAILED
 
     def __init__(self, user_message: str | None = None, *, log_detail: str = "", status: int | None = None):
-        self.user_message = user_message or self.default_message
+        self._user_message = user_message or self.default_message
         # For operator logs only: may name the internal reason, never shown to users.
         self.log_detail = log_detail
         # The HTTP status when a response was received before failing (e.g. a 404 PDF).
         self.status = status
-        super().__init__(self.user_message)
+        super().__init__(self._user_message)
+
+    @property
+    def user_message(self) -> str:
+        """One line for Discord or the CLI; subclasses may override it with a fixed text."""
+        return self._user_message
+
+    def __str__(self) -> str:
+        return self.user_message
 
 
 class RefusedURL(FetchError):

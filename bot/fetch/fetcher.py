@@ -43,6 +43,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 _ROBOTS_CACHE_MAX = 2048
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+_ACCEPT_ROBOTS = "text/plain,*/*;q=0.5"
 
 MSG_REDIRECT_REFUSED = "The link redirects to an address the bot does not fetch."
 MSG_HEADERS = "The site sent a malformed or oversized response."
@@ -85,7 +86,7 @@ async def _read_capped(resp: aiohttp.ClientResponse, limit: int, *, truncate: bo
             if truncate:
                 chunks.append(chunk[: len(chunk) - (total - limit)])
                 break
-            raise TooLarge(f"The page is larger than the {limit // 1024} KiB limit.", status=resp.status)
+            raise TooLarge(_too_large_message(limit), status=resp.status)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -114,6 +115,7 @@ class SafeFetcher:
         self._inner_resolver = resolver
         self._clock = clock
         self._session: aiohttp.ClientSession | None = None
+        self._guarded_resolver: GuardedResolver | None = None
         self._closed = False
         self._slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
         self._robots_cache: OrderedDict[str, RobotsRules] = OrderedDict()
@@ -136,13 +138,17 @@ class SafeFetcher:
 
     async def close(self) -> None:
         self._closed = True
-        for task in self._robots_inflight.values():
+        pending = list(self._robots_inflight.values())
+        for task in pending:
             task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         self._robots_inflight.clear()
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
+        if self._guarded_resolver is not None:
             await self._guarded_resolver.close()
+            self._guarded_resolver = None
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -168,7 +174,7 @@ class SafeFetcher:
                 timeout=aiohttp.ClientTimeout(
                     total=s.total_timeout, sock_connect=s.connect_timeout, sock_read=s.read_timeout
                 ),
-                headers={"User-Agent": s.user_agent, "Accept": _ACCEPT},
+                headers={"User-Agent": s.user_agent},
                 max_line_size=s.max_header_bytes,
                 max_field_size=s.max_header_bytes,
                 auto_decompress=True,
@@ -205,7 +211,9 @@ class SafeFetcher:
             message = MSG_REDIRECT_REFUSED if exc.user_message == MSG_ADDRESS else exc.user_message
             raise RefusedURL(message, log_detail=f"redirect: {exc.log_detail}") from None
 
-    async def _follow(self, stack: AsyncExitStack, url: str) -> tuple[aiohttp.ClientResponse, str, tuple[str, ...]]:
+    async def _follow(
+        self, stack: AsyncExitStack, url: str, accept: str = _ACCEPT
+    ) -> tuple[aiohttp.ClientResponse, str, tuple[str, ...]]:
         """Follow redirects by hand, judging every hop; the final response stays open in `stack`."""
         session = self._get_session()
         current = url
@@ -215,7 +223,8 @@ class SafeFetcher:
             async with hop:
                 await hop.enter_async_context(self._host_slot(yarl.URL(current).raw_host or ""))
                 try:
-                    resp = await hop.enter_async_context(session.get(current, allow_redirects=False))
+                    request = session.get(current, allow_redirects=False, headers={"Accept": accept})
+                    resp = await hop.enter_async_context(request)
                 except Exception as exc:
                     error = _translate(exc)
                     if chain and isinstance(error, RefusedURL):
@@ -241,6 +250,7 @@ class SafeFetcher:
     async def fetch_page(self, url: str) -> FetchResult:
         """Fetch an HTML page; raises a FetchError subclass for every kind of failure."""
         start = time.perf_counter()
+        self._get_session()  # a closed fetcher is a programming error, not a fetch failure
         normalized = normalize_url(url, self._settings, self._policy)
         try:
             async with asyncio.timeout(self._settings.total_timeout):
@@ -261,7 +271,7 @@ class SafeFetcher:
             raise NotHTML(_not_html_message(content_type), status=resp.status)
         encoded = resp.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity")
         if not encoded and resp.content_length is not None and resp.content_length > limit:
-            raise TooLarge(f"The page is larger than the {limit // 1024} KiB limit.", status=resp.status)
+            raise TooLarge(_too_large_message(limit), status=resp.status)
         try:
             body = await _read_capped(resp, limit, truncate=False)
         except FetchError:
@@ -294,6 +304,7 @@ class SafeFetcher:
         Raises RefusedURL only when `url` itself is refused; network trouble, refused
         redirects or server errors give `allowed=None` with a reason.
         """
+        self._get_session()
         page = normalize_url(url, self._settings, self._policy)
         robots_url = str(yarl.URL(page).origin().with_path("/robots.txt"))
         rules = await self._robots_rules(robots_url)
@@ -331,7 +342,7 @@ class SafeFetcher:
         try:
             async with asyncio.timeout(self._settings.total_timeout):
                 async with AsyncExitStack() as stack:
-                    resp, _final, _chain = await self._follow(stack, robots_url)
+                    resp, _final, _chain = await self._follow(stack, robots_url, _ACCEPT_ROBOTS)
                     status = resp.status
                     fixed_verdict = rules_for_status(status)
                     if fixed_verdict is not None:
@@ -347,6 +358,11 @@ class SafeFetcher:
             return fixed(None, None, f"robots.txt could not be fetched ({error.kind}): status unknown")
         parser, large = await parse_robots(body)
         return RobotsRules(parser, None, status, "robots.txt rules", self._clock() + ttl, large)
+
+
+def _too_large_message(limit: int) -> str:
+    size = f"{limit / 1048576:g} MiB" if limit >= 1048576 else f"{limit // 1024} KiB"
+    return f"The page is larger than the {size} limit."
 
 
 def _not_html_message(content_type: str) -> str:

@@ -31,11 +31,17 @@ class AddressRefused(OSError):
 
 
 def is_refusal(exc: BaseException | None) -> bool:
-    """Whether an aiohttp exception (or anything it wraps) came from the address guard."""
+    """Whether an aiohttp exception (or anything it wraps) came from the address guard.
+
+    The marker is only trusted on plain OSErrors (what aiohappyeyeballs builds when it merges
+    several failures), never on errors whose text can carry bytes a server sent.
+    """
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, AddressRefused) or REFUSAL_MARKER in str(exc):
+        if isinstance(exc, AddressRefused):
+            return True
+        if type(exc) is OSError and REFUSAL_MARKER in str(exc):
             return True
         exc = getattr(exc, "os_error", None) or exc.__cause__ or exc.__context__
     return False

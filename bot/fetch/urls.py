@@ -25,6 +25,7 @@ _LOCAL_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".intran
 
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_AUTHORITY = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#]*)")
 
 MSG_SCHEME = "Only http:// and https:// links can be checked."
 MSG_INVALID = "That is not a valid web address."
@@ -38,8 +39,12 @@ def _refuse(message: str, detail: str) -> RefusedURL:
     return RefusedURL(message, log_detail=detail)
 
 
-def _normalize_hostname(host: str) -> str:
-    """Validate an ASCII (already IDNA-encoded) DNS name; returns it lowercased, no trailing dot."""
+def _normalize_hostname(host: str, *, local_names_allowed: bool) -> str:
+    """Validate an ASCII (already IDNA-encoded) DNS name; returns it lowercased, no trailing dot.
+
+    Local names (localhost, *.local, single labels) are refused up front for a clearer
+    message; with the private-networks opt-in they are left to the address check.
+    """
     host = host.lower()
     if host.endswith("."):
         host = host[:-1]
@@ -54,6 +59,8 @@ def _normalize_hostname(host: str) -> str:
                 idna.decode(label)
             except idna.IDNAError as exc:
                 raise _refuse(MSG_INVALID, f"bad punycode label: {exc}") from None
+    if local_names_allowed:
+        return host
     if host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES):
         raise _refuse(MSG_ADDRESS, "local host name")
     if len(labels) < 2:
@@ -104,7 +111,9 @@ def normalize_url(url: str, settings: FetchSettings, policy: AddressPolicy | Non
         raise _refuse(MSG_INVALID, f"unparsable: {exc}") from None
     if parsed.scheme not in ALLOWED_SCHEMES:
         raise _refuse(MSG_SCHEME, f"scheme {parsed.scheme!r}")
-    authority = parsed.raw_authority or ""
+    # yarl silently drops an empty userinfo ("http://@host/"), so look at the text as well.
+    written = _AUTHORITY.match(text)
+    authority = (parsed.raw_authority or "") + (written.group(1) if written else "")
     if "@" in authority or parsed.raw_user is not None or parsed.raw_password is not None:
         raise _refuse(MSG_USERINFO, "userinfo present")
     if not parsed.raw_host:
@@ -121,7 +130,7 @@ def normalize_url(url: str, settings: FetchSettings, policy: AddressPolicy | Non
             raise _refuse(MSG_ADDRESS, "literal address refused")
         host_out = address.compressed
     else:
-        host_out = _normalize_hostname(host)
+        host_out = _normalize_hostname(host, local_names_allowed=policy.allow_private)
 
     port = parsed.port
     if port is None or port not in settings.allowed_ports:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,18 +71,25 @@ class HistoryPage:
     rows: tuple[ReviewSummary, ...]
     has_older: bool
     has_newer: bool
+    # The cursor this page was read from: an empty page (all its rows deleted meanwhile) still
+    # needs a way back.
+    anchor: PageCursor | None = None
 
     def older_cursor(self) -> PageCursor | None:
         """The cursor for the Next (older) button, or None when there is nothing older."""
-        if not self.has_older or not self.rows:
+        if not self.has_older:
             return None
+        if not self.rows:
+            return None if self.anchor is None else dataclasses.replace(self.anchor, direction="older")
         last = self.rows[-1]
         return PageCursor(last.created_at, last.id, "older")
 
     def newer_cursor(self) -> PageCursor | None:
         """The cursor for the Previous (newer) button, or None on the first page."""
-        if not self.has_newer or not self.rows:
+        if not self.has_newer:
             return None
+        if not self.rows:
+            return None if self.anchor is None else dataclasses.replace(self.anchor, direction="newer")
         first = self.rows[0]
         return PageCursor(first.created_at, first.id, "newer")
 

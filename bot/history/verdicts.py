@@ -89,12 +89,12 @@ def factor_answers(verdict: str | Mapping[str, Any] | None) -> dict[str, str]:
     return answers
 
 
-def parse_verdict(verdict_json: str | None) -> dict[str, Any] | None:
-    """The verdict as a dict for display, or None when absent or unreadable."""
-    if not verdict_json:
+def json_object(text: str | None) -> dict[str, Any] | None:
+    """A stored JSON object (verdict, check report) as a dict, or None when absent or unreadable."""
+    if not text:
         return None
     try:
-        data = json.loads(verdict_json)
+        data = json.loads(text)
     except ValueError:
         return None
     return data if isinstance(data, dict) else None

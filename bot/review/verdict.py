@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from bot.review.factors import FACTORS, OVERALL, Choice
 from bot.review.rules import ReviewRules
@@ -57,6 +58,16 @@ class BotReportSummary:
     # analysis factor id -> good | caution | bad | unknown
     factor_verdicts: Mapping[str, str] = field(default_factory=dict)
     risk_level: str | None = None  # low | medium | high
+
+
+def summary_from_report(report: Any) -> BotReportSummary:
+    """The summary of an analysis Report (bot/analysis/report.py): its factor verdicts and risk level.
+
+    Read by attribute so this module does not depend on the analysis package's internals.
+    """
+    verdicts = {str(f.id): str(f.verdict) for f in getattr(report, "factors", ())}
+    risk = getattr(report, "risk", None)
+    return BotReportSummary(verdicts, str(risk.level) if risk is not None else None)
 
 
 @dataclass(frozen=True)
@@ -148,7 +159,7 @@ def _combined_risk(outcomes: tuple[FactorOutcome, ...]) -> tuple[str, float | No
     return _RISK_LEVELS[max(band, floor)], round(score, 4)
 
 
-def _bot_verdict_for(factor_id: str, analysis_factor: str | None, bot: BotReportSummary | None) -> str | None:
+def _bot_verdict_for(analysis_factor: str | None, bot: BotReportSummary | None) -> str | None:
     if bot is None:
         return None
     if analysis_factor is None:
@@ -172,7 +183,7 @@ def compute_verdict(tally: Tally, bot_report_summary: BotReportSummary | None, r
     for f in FACTORS:
         counts = {c: tally.count(f.id, c) for c in Choice}
         answer, reason = factor_answer(counts, rules.min_votes)
-        bot = _bot_verdict_for(f.id, f.analysis_factor, bot_report_summary)
+        bot = _bot_verdict_for(f.analysis_factor, bot_report_summary)
         outcomes.append(
             FactorOutcome(
                 factor=f.id,

@@ -63,7 +63,6 @@ class ChecksRepo:
             (guild_id, channel_id, member_id, url, final_url, domain, target, keyword,
              report_json, risk_level, risk_score, created_at),
         )
-        await self.db.conn.commit()
         return int(cursor.lastrowid)
 
     async def get(self, guild_id: int, check_id: int) -> StoredCheck | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -45,6 +46,18 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        # One connection is shared by every task: a statement of another task must neither join
+        # an open transaction (and be rolled back with it) nor start one inside it.
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if self._owner is not None and self._owner is asyncio.current_task():
+            yield
+            return
+        async with self._lock:
+            yield
 
     @classmethod
     async def open(cls, path: Path | str, *, busy_timeout_ms: int = 5000, migrate: bool = True) -> Database:
@@ -95,46 +108,70 @@ class Database:
         return await self.user_version()
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
-        try:
-            return await self.conn.execute(sql, tuple(params))
-        except sqlite3.OperationalError as exc:
-            raise _busy_or(exc) from exc
+        """One statement; outside a transaction it commits by itself (autocommit mode)."""
+        async with self._turn():
+            try:
+                return await self.conn.execute(sql, tuple(params))
+            except sqlite3.OperationalError as exc:
+                raise _busy_or(exc) from exc
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
-        try:
-            await self.conn.executemany(sql, rows)
-        except sqlite3.OperationalError as exc:
-            raise _busy_or(exc) from exc
+        async with self._turn():
+            try:
+                await self.conn.executemany(sql, rows)
+            except sqlite3.OperationalError as exc:
+                raise _busy_or(exc) from exc
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        cursor = await self.execute(sql, params)
-        try:
-            return await cursor.fetchone()
-        finally:
-            await cursor.close()
+        async with self._turn():
+            try:
+                cursor = await self.conn.execute(sql, tuple(params))
+                try:
+                    return await cursor.fetchone()
+                finally:
+                    await cursor.close()
+            except sqlite3.OperationalError as exc:
+                raise _busy_or(exc) from exc
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        cursor = await self.execute(sql, params)
-        try:
-            return list(await cursor.fetchall())
-        finally:
-            await cursor.close()
+        async with self._turn():
+            try:
+                cursor = await self.conn.execute(sql, tuple(params))
+                try:
+                    return list(await cursor.fetchall())
+                finally:
+                    await cursor.close()
+            except sqlite3.OperationalError as exc:
+                raise _busy_or(exc) from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error so nothing is half-written."""
-        await self.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            await self.conn.rollback()
-            raise
-        else:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error so nothing is half-written.
+
+        Transactions of different tasks run one after another; statements of the owning task
+        inside the block pass straight through.
+        """
+        if self._owner is not None and self._owner is asyncio.current_task():
+            raise RuntimeError("nested transaction on the same connection")
+        async with self._lock:
+            self._owner = asyncio.current_task()
             try:
-                await self.conn.commit()
-            except sqlite3.OperationalError as exc:
-                await self.conn.rollback()
-                raise _busy_or(exc) from exc
+                try:
+                    await self.conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    raise _busy_or(exc) from exc
+                try:
+                    yield self
+                except BaseException:
+                    await self.conn.rollback()
+                    raise
+                try:
+                    await self.conn.commit()
+                except sqlite3.OperationalError as exc:
+                    await self.conn.rollback()
+                    raise _busy_or(exc) from exc
+            finally:
+                self._owner = None
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")

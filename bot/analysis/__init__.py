@@ -1,0 +1,35 @@
+"""Pure analysis of a fetched page as a backlink opportunity (no network, no discord).
+
+    from bot.analysis import analyze
+    report = analyze(html, url, target="example.com", keyword="running shoes", context=None)
+    report.to_dict()  # the JSON contract; Report.from_dict() rebuilds it
+"""
+
+from bot.analysis.context import PageContext, RobotsResult
+from bot.analysis.pipeline import analyze
+from bot.analysis.ranklist import RankList
+from bot.analysis.report import (
+    ANCHOR_CLASSES,
+    FACTOR_IDS,
+    PLACEMENTS,
+    ContentSummary,
+    Factor,
+    Link,
+    Report,
+    Risk,
+)
+
+__all__ = [
+    "ANCHOR_CLASSES",
+    "FACTOR_IDS",
+    "PLACEMENTS",
+    "ContentSummary",
+    "Factor",
+    "Link",
+    "PageContext",
+    "RankList",
+    "Report",
+    "Risk",
+    "RobotsResult",
+    "analyze",
+]

@@ -1,0 +1,71 @@
+"""Boilerplate inside the chosen article body, and the body's readable text.
+
+Boilerplate is marked, never removed: the link analysis needs every link where the page put it.
+The text skips marked blocks by walking down only through the few ancestors of skipped nodes and
+letting lexbor produce the text of everything else in one call per subtree.
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborNode
+
+from bot.analysis.content_names import is_drop_name, names
+from bot.analysis.content_scoring import link_chars
+
+# Never article text, whatever their class: page furniture that may sit inside <article>.
+DROP_TAGS = "aside, nav, footer, form, figure, figcaption, iframe, header"
+# Not boilerplate (they hold no links worth judging) but not readable text either.
+NOT_TEXT = "script, style, noscript, template, svg, button, select, textarea, [hidden]"
+# Containers dropped when they are mostly links (related-story lists, tag clouds, share bars).
+LINK_LISTS = "div, section, ul, ol, table, dl"
+
+
+def boilerplate_inside(mains: list[LexborNode]) -> list[LexborNode]:
+    drops: list[LexborNode] = []
+    for main in mains:
+        main_len = len(main.text(strip=True)) or 1
+        drops.extend(main.css(DROP_TAGS))
+        for node in main.css("[class], [id]"):
+            if is_drop_name(names(node)) and not _is_prose(node, main_len):
+                drops.append(node)
+        for node in main.css(LINK_LISTS):
+            text_len = len(node.text(strip=True))
+            if 0 < text_len <= main_len * 0.5 and link_chars(node) > text_len * 0.5:
+                drops.append(node)
+    return drops
+
+
+def _is_prose(node: LexborNode, main_len: int) -> bool:
+    """A block holding much of the body's text with few links is content whatever its class says."""
+    text_len = len(node.text(strip=True))
+    return text_len > main_len * 0.3 and link_chars(node) < text_len * 0.3
+
+
+def visible_text(mains: list[LexborNode], drop_attr: str) -> str:
+    parts: list[str] = []
+    for main in mains:
+        skipped = main.css(f"[{drop_attr}], {NOT_TEXT}")
+        if not skipped:
+            parts.append(main.text(separator=" "))
+            continue
+        skip = set(skipped)
+        holders: set[LexborNode] = set()
+        for node in skipped:
+            up = node.parent
+            while up is not None and up not in holders:
+                holders.add(up)
+                if up.mem_id == main.mem_id:
+                    break
+                up = up.parent
+        _collect(main, skip, holders, parts)
+    return "\n".join(stripped for part in parts if (stripped := part.strip()))
+
+
+def _collect(node: LexborNode, skip: set[LexborNode], holders: set[LexborNode], out: list[str]) -> None:
+    for child in node.iter(include_text=True):
+        if child in skip:
+            continue
+        if child in holders:
+            _collect(child, skip, holders, out)
+        else:
+            out.append(child.text(separator=" "))

@@ -1,0 +1,216 @@
+"""Choosing the container(s) that hold the article body.
+
+Paragraph-like blocks vote for their ancestors (parent fully, then halving, then a third), as
+Arc90's readability does; a container's votes are then scaled down by its link density and nudged
+by naming conventions. Only the nodes that received votes are ever examined, so the cost follows the
+number of paragraphs, not the size of the page.
+
+Nodes are compared by ``mem_id``, never with ``==``: LexborNode equality of two different nodes
+compares their serialised HTML and costs hundreds of microseconds. Sets and dicts are safe (the
+hash is the node's address, so equality is only asked of the same node).
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborNode
+
+from bot.analysis.content_names import class_weight
+
+# Elements whose own text is a paragraph.
+PARAGRAPHS = "p, pre"
+# Pages with less paragraph text than this keep their prose in bare <div>s: look there too.
+FEW_PARAGRAPH_CHARS = 1000
+# A <div> holding no block element is a paragraph in all but name.
+LEAF_BLOCKS = "div:not(:has(div, p, ul, ol, table, section, article, blockquote, pre, form, dl, aside, nav))"
+MIN_BLOCK_CHARS = 25
+# Near-best rivals (within ALT_RATIO of the best) that make the best's ancestor the article instead.
+ALT_RATIO = 0.75
+ALT_COUNT = 5
+ALT_MIN = 1
+ALT_MAX_CLIMB = 3
+
+TAG_BONUS = {
+    "article": 10.0,
+    "main": 5.0,
+    "div": 5.0,
+    "section": 3.0,
+    "pre": 3.0,
+    "td": 3.0,
+    "blockquote": 3.0,
+    "form": -3.0,
+    "ol": -3.0,
+    "ul": -3.0,
+    "dl": -3.0,
+    "li": -3.0,
+    "aside": -20.0,
+    "nav": -20.0,
+    "footer": -20.0,
+    "header": -5.0,
+}
+# Ancestors beyond the third one get no votes: a page's <body> must not win by sheer size.
+_ANCESTOR_SHARES = (1.0, 0.5, 1.0 / 3.0)
+
+
+def link_chars(node: LexborNode) -> int:
+    return sum(len(a.text(strip=True)) for a in node.css("a"))
+
+
+def _block_score(text: str) -> float:
+    return 1.0 + text.count(",") + min(len(text) / 100.0, 3.0)
+
+
+def _vote(votes: dict[LexborNode, float], first: LexborNode | None, score: float) -> None:
+    node = first
+    for share in _ANCESTOR_SHARES:
+        if node is None or node.tag in ("html", "-document"):
+            return
+        votes[node] = votes.get(node, 0.0) + score * share
+        node = node.parent
+
+
+def _votes(body: LexborNode) -> dict[LexborNode, float]:
+    votes: dict[LexborNode, float] = {}
+    prose_chars = 0
+    for block in body.css(PARAGRAPHS):
+        text = block.text(strip=True)
+        if len(text) >= MIN_BLOCK_CHARS:
+            prose_chars += len(text)
+            _vote(votes, block.parent, _block_score(text))
+    # Text written straight into a container between <br>s: one vote per stretch of text.
+    holders = {br.parent for br in body.css("br")}
+    for holder in holders:
+        if holder is None or holder.tag in ("p", "pre", "li", "td", "span", "a", "b", "em", "strong"):
+            continue
+        text = holder.text(deep=False, strip=True)
+        if len(text) >= MIN_BLOCK_CHARS:
+            stretches = max(1, len(text) // 300)
+            _vote(votes, holder, stretches * _block_score(text[:300]) + text.count(","))
+    if prose_chars < FEW_PARAGRAPH_CHARS:
+        for block in body.css(LEAF_BLOCKS):
+            text = block.text(strip=True)
+            if len(text) >= MIN_BLOCK_CHARS:
+                _vote(votes, block.parent, _block_score(text))
+    return votes
+
+
+class _Scorer:
+    """Final scores, computed only for the nodes that can still beat the best one found."""
+
+    def __init__(self, votes: dict[LexborNode, float]) -> None:
+        self.raw = {node: score + TAG_BONUS.get(node.tag, 0.0) + class_weight(node) for node, score in votes.items()}
+        self._final: dict[LexborNode, float] = {}
+
+    def final(self, node: LexborNode) -> float | None:
+        raw = self.raw.get(node)
+        if raw is None:
+            return None
+        score = self._final.get(node)
+        if score is None:
+            text_len = len(node.text(strip=True))
+            density = min(1.0, link_chars(node) / text_len) if text_len else 1.0
+            score = self._final[node] = raw * (1.0 - density)
+        return score
+
+    def near(self, floor: float) -> list[tuple[LexborNode, float]]:
+        """Nodes scoring at least ``floor`` (positive), best first."""
+        found: list[tuple[LexborNode, float]] = []
+        for node, raw in sorted(self.raw.items(), key=lambda item: item[1], reverse=True):
+            if raw < floor:
+                break
+            score = self.final(node)
+            if score is not None and score >= floor:
+                found.append((node, score))
+        found.sort(key=lambda item: item[1], reverse=True)
+        return found
+
+    def best(self) -> tuple[LexborNode, float] | None:
+        # Link density only lowers a positive score, so once the raw score of the next node is
+        # below the best final score nothing further can win.
+        best: tuple[LexborNode, float] | None = None
+        for node, raw in sorted(self.raw.items(), key=lambda item: item[1], reverse=True):
+            if raw <= 0 or (best is not None and raw <= best[1]):
+                break
+            score = self.final(node)
+            if score is not None and (best is None or score > best[1]):
+                best = (node, score)
+        return best
+
+
+def candidate_scores(body: LexborNode) -> dict[LexborNode, float]:
+    """Every voted-for container with its final score (for diagnostics; slower than choose_main)."""
+    scorer = _Scorer(_votes(body))
+    return {node: scorer.final(node) or 0.0 for node in scorer.raw}
+
+
+def choose_main(body: LexborNode) -> list[LexborNode]:
+    """The article container and any siblings that carry prose of their own, in document order."""
+    scorer = _Scorer(_votes(body))
+    found = scorer.best()
+    if found is None or found[1] <= 0:
+        return []
+    top, top_score = _common_container(found[0], found[1], scorer)
+    return _with_siblings(top, top_score, scorer)
+
+
+def _chain(node: LexborNode) -> list[LexborNode]:
+    chain = []
+    up = node.parent
+    while up is not None and up.tag not in ("body", "html", "-document"):
+        chain.append(up)
+        up = up.parent
+    return chain
+
+
+def _common_container(top: LexborNode, top_score: float, scorer: _Scorer) -> tuple[LexborNode, float]:
+    """Climb to the container shared by several near-best candidates: an article cut into chunks."""
+    rivals = [node for node, _ in scorer.near(top_score * ALT_RATIO)[:ALT_COUNT]]
+    ancestors = _chain(top)
+    ancestor_ids = {node.mem_id: depth for depth, node in enumerate(ancestors)}
+    top_id = top.mem_id
+    meet: list[int] = []
+    for rival in rivals:
+        if rival.mem_id == top_id or rival.mem_id in ancestor_ids:
+            continue
+        for node in _chain(rival):
+            if node.mem_id == top_id:
+                break  # a part of top: already inside it
+            depth = ancestor_ids.get(node.mem_id)
+            if depth is not None:
+                meet.append(depth)
+                break
+    if len(meet) < ALT_MIN:
+        return top, top_score
+    depth = sorted(meet)[ALT_MIN - 1]
+    if depth >= ALT_MAX_CLIMB:
+        return top, top_score
+    container = ancestors[depth]
+    return container, max(top_score, scorer.final(container) or 0.0)
+
+
+def _with_siblings(top: LexborNode, top_score: float, scorer: _Scorer) -> list[LexborNode]:
+    parent = top.parent
+    if parent is None:
+        return [top]
+    threshold = max(10.0, top_score * 0.2)
+    chosen: list[LexborNode] = []
+    for sibling in parent.iter():
+        if sibling.mem_id == top.mem_id:
+            chosen.append(sibling)
+            continue
+        raw = scorer.raw.get(sibling)
+        if raw is not None and raw >= threshold and (scorer.final(sibling) or 0.0) >= threshold:
+            chosen.append(sibling)
+        elif sibling.tag == "p" and _is_prose_paragraph(sibling):
+            chosen.append(sibling)
+    return chosen
+
+
+def _is_prose_paragraph(node: LexborNode) -> bool:
+    text = node.text(strip=True)
+    length = len(text)
+    if not length:
+        return False
+    density = link_chars(node) / length
+    if length > 80:
+        return density < 0.25
+    return density == 0 and (". " in text or text.endswith("."))

@@ -1,0 +1,1 @@
+"""One module per factor family; each function takes the shared `Inputs` and returns a Factor."""

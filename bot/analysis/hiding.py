@@ -1,0 +1,167 @@
+"""Visually hidden elements: inline styles, the ``hidden`` attribute, and simple ``<style>`` rules.
+
+A hidden link is a classic paid-link footprint. Only what the page itself states is checked (no
+external stylesheets, no layout engine): ``display:none``, ``visibility:hidden``, ``font-size:0``,
+``opacity:0`` and off-screen positioning (a large negative left/top with absolute/fixed position,
+or a large negative text-indent). Rules inside ``@media``/``@supports`` blocks are ignored because
+they usually hide things only on some screens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+
+MAX_STYLE_RULES = 500
+MAX_STYLE_CHARS = 400_000
+
+_DISPLAY_NONE = re.compile(r"(?:^|;|\s)display\s*:\s*none\b")
+_VISIBILITY = re.compile(r"(?:^|;|\s)visibility\s*:\s*(?:hidden|collapse)\b")
+_FONT_ZERO = re.compile(r"(?:^|;|\s)font-size\s*:\s*0(?:\.0+)?(?:px|em|rem|pt|%)?\s*(?:!important)?\s*(?:;|$)")
+_OPACITY_ZERO = re.compile(r"(?:^|;|\s)opacity\s*:\s*0(?:\.0+)?\s*(?:!important)?\s*(?:;|$)")
+_POSITIONED = re.compile(r"(?:^|;|\s)position\s*:\s*(?:absolute|fixed)")
+_OFFSCREEN = re.compile(r"(?:^|;|\s)(?:left|top|right|margin-left|margin-top)\s*:\s*-\s*(\d{3,})(?:\.\d+)?\s*(?:px|em|rem|pt)")
+_TEXT_INDENT = re.compile(r"(?:^|;|\s)text-indent\s*:\s*-\s*(\d{3,})(?:\.\d+)?\s*(?:px|em|rem|pt)")
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+# A selector we can hand to lexbor: no pseudo-classes/elements (:hover menus, ::before), no @ rules.
+_UNSAFE_SELECTOR = re.compile(r"[:@\\{}]|^\s*$")
+
+
+def hiding_reason(style: str) -> str | None:
+    """Why a CSS declaration block hides its element, or None."""
+    s = style.lower()
+    if "none" in s and _DISPLAY_NONE.search(s):
+        return "display:none"
+    if "hidden" in s or "collapse" in s:
+        if _VISIBILITY.search(s):
+            return "visibility:hidden"
+    if "font-size" in s and _FONT_ZERO.search(s):
+        return "font-size:0"
+    if "opacity" in s and _OPACITY_ZERO.search(s):
+        return "opacity:0"
+    if "-" in s:
+        m = _TEXT_INDENT.search(s)
+        if m and int(m.group(1)) >= 500:
+            return "text-indent off-screen"
+        if _POSITIONED.search(s):
+            m = _OFFSCREEN.search(s)
+            if m and int(m.group(1)) >= 500:
+                return "positioned off-screen"
+    return None
+
+
+@dataclass(frozen=True)
+class HidingRule:
+    selector: str
+    reason: str
+
+
+# Where a hiding declaration may be. Anchored on ":" (a literal prefix lets the regex engine skip
+# ahead quickly) with short look-behinds for the property ("display:", "visibility:", "opacity:",
+# "font-size:", "text-indent:", "left:", "top:", "right:"), so big framework stylesheets cost one
+# fast pass; each candidate rule body is then confirmed with `hiding_reason`. A space before the
+# colon ("display : none") is not recognised.
+_HIDE_HINT = re.compile(
+    r":(?:(?<=ay:)\s*none|(?<=ty:)\s*(?:hidden|collapse|0(?![.\d]*[1-9]))|(?<=ze:)\s*0(?![.\d]*[1-9])"
+    r"|(?<=(?:nt|ft|op|ht):)\s*-\s*\d{3})"
+)
+_HIDE_PROPS = ("display", "visibility", "font-size", "opacity", "text-indent", "left", "top", "right")
+
+
+def _hiding_blocks(css: str) -> list[tuple[str, str]]:
+    """(selector list, declarations) of top-level rules that contain a hiding hint.
+
+    Only the hits are visited (found by one C-level regex pass); brace depth between hits is
+    counted with str.count, so the whole thing stays linear in the CSS size. Property names are
+    matched as written: upper-case CSS properties are too rare to pay for lower-casing it all.
+    """
+    low = css
+    out: list[tuple[str, str]] = []
+    depth = 0
+    counted_to = 0
+    for m in _HIDE_HINT.finditer(low):
+        pos = m.start()
+        if pos < counted_to:
+            continue
+        if not low[max(0, pos - 12) : pos].rstrip().endswith(_HIDE_PROPS):
+            continue
+        open_at = low.rfind("{", 0, pos)
+        close_at = low.find("}", pos)
+        if open_at < counted_to or close_at == -1:
+            continue  # malformed, or a declaration outside any rule
+        depth = max(0, depth + low.count("{", counted_to, open_at) - low.count("}", counted_to, open_at))
+        start = max(low.rfind("}", 0, open_at), low.rfind("{", 0, open_at), low.rfind(";", 0, open_at)) + 1
+        if depth == 0:
+            out.append((css[start:open_at].strip(), css[open_at + 1 : close_at]))
+        # The rule's own braces cancel out: depth after its "}" is what it was before its "{".
+        counted_to = close_at + 1
+    return out
+
+
+def hiding_rules(style_texts: list[str]) -> tuple[list[HidingRule], bool]:
+    """Selectors from ``<style>`` blocks whose declarations hide elements; (rules, capped)."""
+    out: list[HidingRule] = []
+    seen: set[str] = set()
+    budget = MAX_STYLE_CHARS
+    capped = False
+    for text in style_texts:
+        if budget <= 0:
+            capped = True
+            break
+        text = text[:budget]
+        budget -= len(text)
+        if "/*" in text:
+            text = _COMMENT.sub(" ", text)
+        for selector_list, body in _hiding_blocks(text):
+            reason = hiding_reason(body)
+            if reason is None:
+                continue
+            for sel in selector_list.split(","):
+                sel = " ".join(sel.split())
+                if _UNSAFE_SELECTOR.search(sel) or sel in seen or len(sel) > 200:
+                    continue
+                seen.add(sel)
+                out.append(HidingRule(sel, reason))
+                if len(out) >= MAX_STYLE_RULES:
+                    return out, True
+    return out, capped
+
+
+_PROBE = LexborHTMLParser("<p></p>")
+
+
+def _valid(selector: str) -> bool:
+    try:
+        _PROBE.css(selector)
+    except SelectolaxError:
+        return False
+    return True
+
+
+def apply_rules(tree: LexborHTMLParser, rules: list[HidingRule]) -> dict[int, str]:
+    """mem_id → reason for every element a rule hides, in one combined lexbor query when possible."""
+    if not rules:
+        return {}
+    try:
+        nodes = tree.css(", ".join(r.selector for r in rules))
+    except SelectolaxError:
+        # One selector lexbor cannot parse spoils the list: keep the ones it accepts and query again.
+        rules = [r for r in rules if _valid(r.selector)]
+        if not rules:
+            return {}
+        nodes = tree.css(", ".join(r.selector for r in rules))
+    # The combined query does not say which rule matched; `explain_rule` finds it for the few
+    # elements whose evidence is shown.
+    return {n.mem_id: "<style> rule" for n in nodes}
+
+
+def explain_rule(node: LexborNode, rules: list[HidingRule]) -> str:
+    for r in rules:
+        try:
+            if node.css_matches(r.selector):
+                return f"{r.reason} via <style> rule '{r.selector}'"
+        except SelectolaxError:
+            continue
+    return "hidden by a <style> rule"

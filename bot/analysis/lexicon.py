@@ -1,0 +1,129 @@
+"""Word lists and phrase patterns the factors match against, kept in one place so they can be
+reviewed and extended without reading the scoring code. All matching is on lower-cased text."""
+
+from __future__ import annotations
+
+import re
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because been before being
+    below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
+    during each few for from further get gets got had hadn't has hasn't have haven't having he her here hers
+    herself him himself his how i if in into is isn't it it's its itself just let's like me more most much
+    my myself no nor not now of off on once only or other ought our ours ourselves out over own same she
+    should shouldn't so some such than that that's the their theirs them themselves then there there's these
+    they this those through to too under until up upon us very via was wasn't we were weren't what when where
+    which while who whom why will with won't would wouldn't you your yours yourself yourselves s t ll ve re
+    d m one two new use used using may might must make many well way also even still yet per vs
+    """.split()
+)
+
+# Anchors that say nothing about the target ("click here" style), compared after normalising.
+GENERIC_ANCHORS = frozenset(
+    {
+        "click here", "click", "here", "this", "link", "this link", "this site", "this website", "this page",
+        "this article", "this post", "website", "web site", "site", "page", "read more", "more", "learn more",
+        "find out more", "more info", "more information", "info", "see more", "see here", "go here", "visit",
+        "visit site", "visit website", "visit the website", "visit this site", "check it out", "check this out",
+        "source", "details", "continue", "continue reading", "read", "read here", "read the article",
+        "full article", "the article", "article", "homepage", "home page", "official website", "official site",
+        "click this link", "here's", "go", "view", "view more", "download", "download here", "get it here",
+        "this one", "these", "there", "their website", "the website", "his website", "her website",
+    }
+)
+
+# Spam niches for outbound links, matched in the host + path and the anchor of each external link.
+# Distinctive stems match anywhere (domains glue words together: "bestcasinosites"); words that
+# have innocent senses ("bet", "slots", "pills", "loans", "adult") are left out on purpose.
+SPAM_NICHES: dict[str, re.Pattern[str]] = {
+    "gambling": re.compile(
+        r"casino|poker|roulette|blackjack|sportsbook|bookmaker|jackpot|gambl|betting|slot[-_ ]?(?:gacor|online|machines?)"
+        r"|\btogel\b|judi[-_ ]?(?:online|bola|slot)|baccarat|\bbet365\b|1xbet"
+    ),
+    "pharma": re.compile(
+        r"viagra|cialis|levitra|kamagra|tadalafil|sildenafil|online[-_ ]?pharmacy|pharmacy[-_ ]?online|oxycodone|tramadol"
+        r"|xanax|phentermine|buy[-_ ]?(?:pills|steroids)"
+    ),
+    "payday loans": re.compile(r"payday|cash[-_ ]?advance|title[-_ ]?loans?|quick[-_ ]?cash[-_ ]?loans?|bad[-_ ]?credit[-_ ]?loans?"),
+    "adult": re.compile(r"porn|\bxxx\b|sexcam|livecam|escorts?\b|hentai|onlyfans|nsfw|xvideos|xhamster|camgirl"),
+    "essay writing": re.compile(
+        r"essay[-_ ]?(?:writ|help|servic|mill|pro\b|shark|typer)|write[-_ ]?my[-_ ]?(?:paper|essay)|homework[-_ ]?help"
+        r"|term[-_ ]?papers?[-_ ]?(?:writ|for[-_ ]?sale)|dissertation[-_ ]?(?:writ|help)|assignment[-_ ]?help"
+    ),
+    "cbd": re.compile(r"\bcbd\b|cannabidiol|\bdelta[-_ ]?8\b|\bkratom\b|hemp[-_ ]?oil"),
+    "crypto schemes": re.compile(
+        r"bitcoin[-_ ]?(?:doubler|generator|profit|code|era)|crypto[-_ ]?(?:signals?|profit|giveaway)|binary[-_ ]?options"
+        r"|forex[-_ ]?signals?|\bairdrop\b"
+    ),
+    "replicas": re.compile(r"replica|fake[-_ ]?(?:watch|rolex|bags?)|cheap[-_ ]?jerseys|knock[-_ ]?off"),
+}
+
+# Literal words that every match of a niche's pattern contains: the pattern only runs when one
+# of them is present (a substring test costs about a microsecond, the regex far more).
+SPAM_NICHE_GATES: dict[str, tuple[str, ...]] = {
+    "gambling": (
+        "casino", "poker", "roulette", "blackjack", "sportsbook", "bookmaker", "jackpot", "gambl", "betting",
+        "slot", "togel", "judi", "baccarat", "bet365", "1xbet",
+    ),
+    "pharma": (
+        "viagra", "cialis", "levitra", "kamagra", "tadalafil", "sildenafil", "pharmacy", "oxycodone", "tramadol",
+        "xanax", "phentermine", "buy",
+    ),
+    "payday loans": ("payday", "cash", "title", "credit"),
+    "adult": ("porn", "xxx", "sexcam", "livecam", "escort", "hentai", "onlyfans", "nsfw", "xvideos", "xhamster", "camgirl"),
+    "essay writing": ("essay", "write", "homework", "term", "dissertation", "assignment"),
+    "cbd": ("cbd", "cannabidiol", "delta", "kratom", "hemp"),
+    "crypto schemes": ("bitcoin", "crypto", "binary", "forex", "airdrop"),
+    "replicas": ("replica", "fake", "jerseys", "knock"),
+}
+
+# Link-selling footprints: the page (or its links) advertise that links are for sale. Plain
+# phrases are searched with `in` (fast C substring search); only DA/DR figures need a regex.
+LINK_SELLING_PHRASES = (
+    "write for us", "writers wanted", "guest post guidelines", "guest posting guidelines", "submit a guest post",
+    "submit guest post", "guest posts accepted", "guest post accepted", "accepting guest posts", "we accept guest posts",
+    "sponsored posts accepted", "sponsored post accepted", "we accept sponsored", "buy backlinks", "buy links",
+    "buy a link", "selling links", "sell links", "link insertion", "niche edit", "price list", "paid guest post",
+    "contribute a guest post", "submit your guest post", "dofollow links for sale", "do-follow links for sale",
+    "dofollow backlink", "guest post service",
+)
+# Matched on the original-case text: "DA 50+" is a sales sheet, Portuguese "da 25 de abril" is not.
+LINK_METRIC = re.compile(r"\b(?:DA|DR|PA|[Dd]omain [Aa]uthority|[Dd]omain [Rr]ating)\s*[:=]?\s*\d{2}\+?(?!\w)")
+LINK_SELLING_HREF = re.compile(
+    r"write-for-us|writeforus|guest-post|guestpost|submit-(?:an?-)?(?:article|post)|sponsored-post|buy-links|link-insertion"
+)
+
+# Disclosure that a post was paid for: its links must then carry rel=sponsored (or nofollow).
+# Searched where disclosures sit: the title, the start and end of the article, disclosure blocks.
+PAID_DISCLOSURE_PHRASES = (
+    "sponsored post", "sponsored content", "sponsored article", "sponsored by", "this post was sponsored",
+    "this post is sponsored", "this article was sponsored", "this article is sponsored", "this content is sponsored",
+    "paid post", "paid partnership", "paid placement", "paid promotion", "advertorial", "promoted post",
+    "#ad ", "#sponsored", "[sponsored]", "this is a sponsored", "this is a paid", "paid for by",
+)
+# Ordinary prose uses these too ("the museum, in partnership with the city"): they count only in
+# the title or a disclosure block.
+WEAK_DISCLOSURE_PHRASES = ("in partnership with", "brought to you by", "partner content", "promoted content")
+
+# TLDs with disproportionate spam shares in public abuse reports.
+SPAM_TLDS = frozenset(
+    {
+        "xyz", "top", "click", "loan", "work", "gq", "tk", "ml", "cf", "ga", "buzz", "icu", "rest", "cyou", "cam",
+        "sbs", "bar", "monster", "quest", "mom", "lol", "win", "bid", "stream", "download", "racing", "review",
+        "date", "faith", "party", "trade", "accountant", "science", "cricket", "men", "kim", "country", "zip",
+        "mov", "live", "online", "site", "fun", "space", "website", "pw", "su",
+    }
+)
+
+# Words that make a domain read as built for keywords rather than a brand.
+COMMERCIAL_DOMAIN_WORDS = (
+    "best", "cheap", "top", "buy", "review", "reviews", "deal", "deals", "discount", "free", "online", "seo",
+    "link", "links", "guest", "post", "blog", "news", "hub", "guide", "tips", "info", "pro", "expert",
+)
+
+# Matched against newline-joined lists of link paths / anchors, hence MULTILINE.
+ABOUT_HREF = re.compile(r"/(?:about|about-us|aboutus|who-we-are|our-story|team)(?:[/.?#]|$)", re.M)
+CONTACT_HREF = re.compile(r"/(?:contact|contact-us|contactus|impressum|imprint)(?:[/.?#]|$)", re.M)
+ABOUT_ANCHOR = re.compile(r"^(?:about|about us|who we are|our story|our team)$", re.M)
+CONTACT_ANCHOR = re.compile(r"^(?:contact|contact us|get in touch|impressum|imprint)$", re.M)

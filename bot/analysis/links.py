@@ -1,0 +1,161 @@
+"""Every link on the page with its anchor, rel, region, visibility and internal/external status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from bot.analysis.anchors import classify_anchor_fast
+from bot.analysis.content import MainContent
+from bot.analysis.hiding import HidingRule, apply_rules, explain_rule, hiding_rules
+from bot.analysis.regions import PathClassifier, hidden_elements
+from bot.analysis.report import Link
+from bot.analysis.urls import Target, brand_of, host_of, registrable_domain, resolve_href
+
+MAX_LINKS = 5000
+MAX_ANCHOR_CHARS = 300
+MAX_IMAGE_DEPTH = 12  # an image deeper than this inside its link is not looked for
+
+
+@dataclass
+class ScannedLink:
+    link: Link
+    node: LexborNode
+    host: str
+    site: str
+    is_target: bool
+    hidden_reason: str | None = None
+
+
+@dataclass
+class LinkScan:
+    links: list[ScannedLink]
+    total_found: int  # before the cap
+    other_hrefs: list[str]  # mailto:, tel: ... (kept for contact signals, not reported as links)
+    style_rules: list[HidingRule]
+    style_rules_capped: bool
+    main_found: bool
+    targets: list[ScannedLink] = field(default_factory=list)
+
+    @property
+    def capped(self) -> bool:
+        return self.total_found > MAX_LINKS
+
+
+def _image_alts(tree: LexborHTMLParser) -> dict[int, str]:
+    """mem_id of each link that holds an image → the first image's alt ("" when none).
+
+    One query for all images in links instead of a selector compiled per link."""
+    alts: dict[int, str] = {}
+    for img in tree.css("a[href] img, a[href] svg, a[href] picture"):
+        cur = img.parent
+        for _ in range(MAX_IMAGE_DEPTH):
+            if cur is None:
+                break
+            if cur.tag == "a":
+                mid = cur.mem_id
+                if not alts.get(mid):
+                    alts[mid] = (img.attributes.get("alt") or "") if img.tag == "img" else ""
+                break
+            cur = cur.parent
+    return alts
+
+
+def _anchor(node: LexborNode, attrs: dict[str, str | None], tag: str, alts: dict[int, str]) -> tuple[str, bool]:
+    """(anchor text, is an image link): text, else the image alt, else aria-label / title."""
+    text = " ".join(node.text(deep=True, separator=" ").split()) if tag == "a" else ""
+    is_image = False
+    if not text:
+        if tag == "area":
+            alt = attrs.get("alt")
+            is_image = True
+        else:
+            alt = alts.get(node.mem_id)
+            is_image = alt is not None
+        text = " ".join((alt or attrs.get("aria-label") or attrs.get("title") or "").split())
+    return text[:MAX_ANCHOR_CHARS], is_image
+
+
+def scan_links(
+    tree: LexborHTMLParser,
+    *,
+    page_url: str,
+    main: MainContent,
+    target: Target | None,
+    keyword: str | None,
+    base_href: str | None,
+) -> LinkScan:
+    base = page_url
+    if base_href:
+        resolved = resolve_href(page_url, base_href)
+        if resolved:
+            base = resolved
+    page_site = registrable_domain(host_of(page_url))
+    base_host = host_of(base)
+
+    hidden, style_texts = hidden_elements(tree)
+    rules, rules_capped = hiding_rules(style_texts)
+    for mid, reason in apply_rules(tree, rules).items():
+        hidden.setdefault(mid, reason)
+    classifier = PathClassifier(tree, main.nodes, hidden)
+
+    alts = _image_alts(tree)
+    nodes = tree.css("a[href], area[href]")
+    total = len(nodes)
+    links: list[ScannedLink] = []
+    others: list[str] = []
+    target_host_hint = target.domain if target is not None else None
+    for node in nodes[:MAX_LINKS]:
+        attrs = node.attributes
+        raw = (attrs.get("href") or "").strip()
+        url = resolve_href(base, raw)
+        if url is None:
+            if raw and not raw.startswith("#"):
+                others.append(raw[:200])
+            continue
+        host = base_host if raw.startswith("/") and not raw.startswith("//") else host_of(url)
+        site = registrable_domain(host) if host else ""
+        tag = node.tag or "a"
+        text, is_image = _anchor(node, attrs, tag, alts)
+        rel = tuple(dict.fromkeys((attrs.get("rel") or "").lower().split()))
+        marks, hidden_by = classifier.summary(node)
+        placement = classifier.placement(marks)
+        hidden_reason = None
+        if hidden_by is not None:
+            hidden_reason = hidden.get(hidden_by, "hidden")
+        is_target = False
+        if target is not None and target_host_hint and target_host_hint in url.lower():
+            is_target = target.matches(url)
+        link = Link(
+            href=url,
+            anchor_text=text,
+            anchor_class=classify_anchor_fast(text, is_image, brand_of(site), keyword),
+            rel=rel,
+            placement=placement,
+            internal=bool(site) and site == page_site,
+            hidden=hidden_reason is not None,
+        )
+        links.append(ScannedLink(link, node, host, site, is_target, hidden_reason))
+    scan = LinkScan(
+        links=links,
+        total_found=total,
+        other_hrefs=others,
+        style_rules=rules,
+        style_rules_capped=rules_capped,
+        main_found=classifier.has_main,
+    )
+    scan.targets = [s for s in links if s.is_target]
+    for s in scan.targets:
+        if s.hidden_reason == "<style> rule":
+            s.hidden_reason = _explain_style_hidden(s.node, hidden, rules)
+    return scan
+
+
+def _explain_style_hidden(node: LexborNode, hidden: dict[int, str], rules: list[HidingRule]) -> str:
+    cur: LexborNode | None = node
+    while cur is not None:
+        if hidden.get(cur.mem_id) == "<style> rule":
+            return explain_rule(cur, rules)
+        cur = cur.parent
+    return "hidden by a <style> rule"

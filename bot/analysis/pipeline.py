@@ -1,0 +1,122 @@
+"""analyze(): one parse of a fetched page → main content → links → factors → risk → Report.
+
+Pure and synchronous (no network, no discord); the caller runs it in a worker thread with a
+time limit. Work is bounded: links (5,000) and hiding CSS rules (500) are capped, and every
+tree walk is memoised or done by lexbor's C code, so nothing grows quadratically.
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser
+
+from bot.analysis.content import find_main_content
+from bot.analysis.context import PageContext
+from bot.analysis.factors.common import Inputs
+from bot.analysis.factors.indexability import indexability
+from bot.analysis.factors.link import anchor_text, link_type, placement, rel
+from bot.analysis.factors.outbound import outbound_links
+from bot.analysis.factors.quality import content_quality
+from bot.analysis.factors.relevance import relevance
+from bot.analysis.factors.traffic import traffic
+from bot.analysis.factors.trust import trust
+from bot.analysis.links import scan_links
+from bot.analysis.page import read_page
+from bot.analysis.report import ContentSummary, Report
+from bot.analysis.risk import assess
+from bot.analysis.text_stats import figures, words
+from bot.analysis.urls import host_of, parse_target, registrable_domain
+
+MAX_CONTENT_CHARS = 100_000
+MAX_PAGE_TEXT_CHARS = 2_000_000
+
+
+def _skipped(context: PageContext | None, target: str | None, keyword: str | None) -> list[str]:
+    out: list[str] = []
+    if context is None:
+        out += ["HTTP status (offline)", "X-Robots-Tag header (offline)", "robots.txt (offline)"]
+        if target:
+            out.append("target page title and description (offline)")
+    else:
+        if context.status is None:
+            out.append("HTTP status (unknown)")
+        if context.robots is None or context.robots.allowed is None:
+            out.append("robots.txt (not checked)")
+    if context is None or context.rank_list is None:
+        out.append("traffic (no rank list; the bot cannot see traffic)")
+    if not target:
+        out.append("target link checks: placement, anchor text, rel, link type (no target given)")
+    if not keyword:
+        out.append("keyword checks: exact/partial-match anchors, keyword relevance and density (no keyword given)")
+    return out
+
+
+def analyze(
+    html: str,
+    url: str,
+    *,
+    target: str | None = None,
+    keyword: str | None = None,
+    context: PageContext | None = None,
+) -> Report:
+    """Analyse a fetched page as a backlink opportunity for `target` (URL or domain) and `keyword`."""
+    keyword = " ".join(keyword.split()) if keyword else None
+    target = target.strip() if target else None
+    final_url = (context.final_url if context is not None and context.final_url else None) or url
+    tree = LexborHTMLParser(html)
+    main = find_main_content(tree)
+    facts = read_page(tree)
+    target_obj = parse_target(target) if target else None
+    scan = scan_links(
+        tree,
+        page_url=final_url,
+        main=main,
+        target=target_obj,
+        keyword=keyword,
+        base_href=facts.base_href,
+    )
+    main_words = words(main.text)
+    # Scripts and styles are not page text; strip them only now that links and content are read.
+    tree.strip_tags(["script", "style", "template"])
+    body = tree.body
+    page_text = " ".join((body.text(separator=" ") if body is not None else "")[:MAX_PAGE_TEXT_CHARS].split())
+    inp = Inputs(
+        url=url,
+        final_url=final_url,
+        page_site=registrable_domain(host_of(final_url).lower()),
+        facts=facts,
+        main=main,
+        main_words=main_words,
+        main_figures=figures(main.text, main_words),
+        page_text=page_text,
+        page_text_lower=page_text.lower(),
+        scan=scan,
+        target=target_obj,
+        target_raw=target,
+        keyword=keyword,
+        context=context,
+    )
+    signals: set[str] = set()
+    factors = (
+        relevance(inp),
+        content_quality(inp),
+        placement(inp, signals),
+        anchor_text(inp, signals),
+        rel(inp, signals),
+        outbound_links(inp, signals),
+        indexability(inp, signals),
+        trust(inp, signals),
+        traffic(inp, signals),
+        link_type(inp, signals),
+    )
+    return Report(
+        url=url,
+        final_url=final_url,
+        status=context.status if context is not None else None,
+        title=facts.title,
+        content=ContentSummary(text=main.text[:MAX_CONTENT_CHARS], word_count=len(main_words)),
+        links=tuple(s.link for s in scan.links),
+        target_links=tuple(s.link for s in scan.targets),
+        factors=factors,
+        risk=assess(factors, signals),
+        skipped=tuple(_skipped(context, target, keyword)),
+    )

@@ -1,0 +1,41 @@
+"""Shared fixtures: a fake Discord on 127.0.0.1 and real discord.py clients logged in to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.endpoints import apply_endpoints
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.harness import ClientRunner, fake_problems
+
+
+@pytest.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    """A started FakeDiscord; fails the test if it crashed or the bot called unknown routes
+    (set ``fake_discord.allow_unknown_routes = True`` to opt out)."""
+    fake = FakeDiscord()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+        apply_endpoints(None, None)
+    problems = fake_problems(fake, allow_unknown_routes=getattr(fake, "allow_unknown_routes", False))
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+async def make_client(fake_discord: FakeDiscord) -> AsyncIterator[ClientRunner]:
+    """``client = await make_client(factory)`` starts a real client against the fake and waits
+    until it is ready; ``make_client.restart(client)``/``close(client)``; every client is closed
+    at teardown and any exception the bot raised (even if only logged) fails the test."""
+    runner = ClientRunner(fake_discord)
+    try:
+        yield runner
+    finally:
+        await runner.close_all()
+    if runner.errors:
+        pytest.fail("the bot raised errors:\n\n" + "\n\n".join(runner.errors), pytrace=False)

@@ -1,0 +1,42 @@
+"""Hostile or broken input stays bounded and never raises."""
+
+from bot.analysis import analyze
+from bot.analysis.links import MAX_LINKS
+
+
+def test_deep_nesting():
+    depth = 20_000
+    html = "<div>" * depth + '<a href="https://acme.example/">deep</a>' + "</div>" * depth
+    report = analyze(html, "https://example.org/", target="acme.example")
+    assert len(report.target_links) == 1
+
+
+def test_many_links_are_capped_and_the_cap_is_said():
+    html = "<body><article>" + "".join(f'<a href="https://s{i}.example/">l{i}</a> ' for i in range(MAX_LINKS + 300)) + "</article></body>"
+    report = analyze(html, "https://example.org/")
+    assert len(report.links) == MAX_LINKS
+    assert any("first 5,000" in e for e in report.factor("outbound_links").evidence)
+
+
+def test_huge_attributes_and_junk():
+    html = (
+        '<html><head><base href="javascript:alert(1)"><meta name="robots"><link rel="canonical"></head><body>'
+        f'<a href="https://acme.example/" class="{"x " * 50_000}" style="{"color:red;" * 10_000}">ok</a>'
+        '<a href="http://[::1">bad ipv6</a><a href="https://exa mple.com/">space</a><a>no href</a><a href>empty</a>'
+        "<style>{{{{ } .a{display:none</style><style>@media{.b{display:none}</style>"
+        "</body></html>"
+    )
+    report = analyze(html, "https://example.org/", target="acme.example", keyword="  ")
+    assert len(report.target_links) == 1
+
+
+def test_empty_and_non_html():
+    for html in ("", "plain text, no tags", "<<<>>>", "\x00\x01"):
+        report = analyze(html, "https://example.org/")
+        assert report.content.word_count >= 0
+        assert [f.id for f in report.factors][0] == "relevance"
+
+
+def test_bad_page_url_and_target():
+    report = analyze("<p>hi</p>", "not a url", target="::::")
+    assert report.factor("link_type").verdict == "unknown"

@@ -1,0 +1,67 @@
+"""Content types, HTML sniffing and charset decoding as pure functions."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.fetch.decoding import decode_html, parse_content_type, sniff_is_html
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, ("", None)),
+        ("", ("", None)),
+        ("text/html", ("text/html", None)),
+        ('Text/HTML; Charset="UTF-8"', ("text/html", "UTF-8")),
+        ("text/html;charset=windows-1252;foo=bar", ("text/html", "windows-1252")),
+        ("nonsense", ("", None)),
+        ("application/pdf", ("application/pdf", None)),
+    ],
+)
+def test_parse_content_type(header: str | None, expected: tuple[str, str | None]) -> None:
+    assert parse_content_type(header) == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "is_html"),
+    [
+        (b"<!DOCTYPE html><html>", True),
+        (b"\n\n  <html lang=en>", True),
+        (b"\xef\xbb\xbf<!doctype html>", True),
+        (b"<!-- comment --><p>x", True),
+        (b"%PDF-1.7", False),
+        (b"\x89PNG\r\n\x1a\n", False),
+        (b"\x1f\x8b\x08\x00", False),
+        (b"just some text", False),
+        (b"", False),
+        (b'{"json": true}', False),
+    ],
+)
+def test_sniffing(head: bytes, is_html: bool) -> None:
+    assert sniff_is_html(head) is is_html
+
+
+def test_meta_utf16_label_means_utf8() -> None:
+    body = '<meta charset="utf-16"><p>é</p>'.encode()
+    assert decode_html(body, None) == ('<meta charset="utf-16"><p>é</p>', "utf-8")
+
+
+def test_header_charset_wins_over_meta_when_it_decodes() -> None:
+    body = '<meta charset="koi8-r"><p>é</p>'.encode("cp1252")
+    text, codec = decode_html(body, "windows-1252")
+    assert codec == "cp1252" and "é" in text
+
+
+def test_utf7_is_never_used() -> None:
+    body = b"<p>+ADw-script+AD4-</p>"
+    text, codec = decode_html(body, "utf-7")
+    assert codec == "utf-8" and "<script>" not in text
+
+
+@given(st.binary(max_size=2048), st.sampled_from([None, "utf-8", "latin-1", "bogus", "utf-16", "base64", "shift_jis", ""]))
+def test_decoding_never_raises(body: bytes, charset: str | None) -> None:
+    text, codec = decode_html(body, charset)
+    assert isinstance(text, str) and codec

@@ -1,0 +1,114 @@
+"""Rows written straight with SQL, so these tests do not depend on the review repositories."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.storage.database import Database
+
+T0 = 1_750_000_000.0  # 2025-06-15T15:06:40Z
+DAY = 86400.0
+
+
+def verdict_json(community: str, **answers: str) -> str:
+    """The assumed verdict shape: per-factor answers under "factors", plus the overall risk."""
+    return json.dumps({"community_risk": community, "factors": {k: {"answer": v} for k, v in answers.items()}})
+
+
+async def add_check(
+    db: Database,
+    *,
+    guild_id: int,
+    domain: str,
+    risk: str = "medium",
+    score: int = 50,
+    created_at: float = T0,
+    member_id: int = 7,
+    url: str | None = None,
+    report: dict[str, Any] | None = None,
+) -> int:
+    cursor = await db.execute(
+        "INSERT INTO checks (guild_id, channel_id, member_id, url, domain, report_json, risk_level, risk_score, "
+        "created_at) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            guild_id,
+            member_id,
+            url or f"https://{domain}/page",
+            domain,
+            json.dumps(report or {"risk": risk, "factors": []}),
+            risk,
+            score,
+            created_at,
+        ),
+    )
+    return int(cursor.lastrowid)
+
+
+@dataclass
+class Rev:
+    guild_id: int
+    domain: str
+    created_at: float
+    requester_id: int = 100
+    url: str | None = None
+    note: str | None = None
+    status: str = "closed"
+    bot_risk_level: str | None = "medium"
+    community_risk: str | None = None
+    verdict: str | None = None
+    closed_at: float | None = None
+    check_id: int | None = None
+    thread_id: int | None = None
+    target: str = ""
+    keyword: str | None = None
+    votes: list[tuple[str, int, str]] = field(default_factory=list)  # (factor, member, choice)
+
+
+async def add_review(db: Database, rev: Rev) -> int:
+    closed_at = rev.closed_at
+    if rev.status == "closed" and closed_at is None:
+        closed_at = rev.created_at + DAY
+    cursor = await db.execute(
+        "INSERT INTO reviews (guild_id, check_id, requester_id, origin_channel_id, channel_id, thread_id, url, "
+        "domain, target, keyword, note, status, bot_risk_level, bot_risk_score, community_risk, verdict_json, "
+        "created_at, deadline_at, closed_at, close_reason) VALUES (?, ?, ?, 1, 2, ?, ?, ?, ?, ?, ?, ?, ?, 50, ?, ?, "
+        "?, ?, ?, ?)",
+        (
+            rev.guild_id,
+            rev.check_id,
+            rev.requester_id,
+            rev.thread_id,
+            rev.url or f"https://{rev.domain}/post-{rev.created_at:.0f}",
+            rev.domain,
+            rev.target,
+            rev.keyword,
+            rev.note,
+            rev.status,
+            rev.bot_risk_level,
+            rev.community_risk,
+            rev.verdict,
+            rev.created_at,
+            rev.created_at + 3 * DAY,
+            closed_at if rev.status == "closed" else None,
+            "deadline" if rev.status == "closed" else None,
+        ),
+    )
+    review_id = int(cursor.lastrowid)
+    for i, (factor, member, choice) in enumerate(rev.votes):
+        await db.execute(
+            "INSERT INTO votes (review_id, factor, member_id, choice, guild_id, voted_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (review_id, factor, member, choice, rev.guild_id, rev.created_at + 60 + i),
+        )
+    return review_id
+
+
+async def add_audit(
+    db: Database, *, guild_id: int, review_id: int, action: str, created_at: float, actor_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    await db.execute(
+        "INSERT INTO audit_log (guild_id, review_id, actor_id, action, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (guild_id, review_id, actor_id, action, detail, created_at),
+    )
