@@ -291,6 +291,7 @@ def _rss_mb() -> float:
 
 
 async def measure_exports(db: RecordingDatabase) -> None:
+    db.label = "count_reviews (big guild)"
     n = await store.count_reviews(db, BIG_GUILD)
     print(f"\nExports of the big guild ({n:,} reviews; aim: <= 50 MB peak memory growth)")
     exports: list[tuple[str, Callable[[], AsyncIterator[bytes]]]] = [

@@ -17,8 +17,12 @@ from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot
 from bot.endpoints import apply_endpoints
 from bot.fetch import SafeFetcher
 from bot.settings import Settings
+from bot.storage.audit import AuditRepo
 from bot.storage.checks import ChecksRepo
 from bot.storage.database import Database
+from bot.storage.guild_settings import GuildSettingsRepo
+from bot.storage.reviews import ReviewsRepo
+from bot.storage.votes import VotesRepo
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +33,17 @@ class StartupError(RuntimeError):
 
 @dataclass
 class Services:
+    """Everything a cog may call: opened once per process, closed on exit."""
+
     settings: Settings
     db: Database
     fetcher: SafeFetcher
     checker: LinkChecker
     checks: ChecksRepo
+    reviews: ReviewsRepo
+    votes: VotesRepo
+    guild_settings: GuildSettingsRepo
+    audit: AuditRepo
 
 
 @asynccontextmanager
@@ -49,7 +59,17 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
             rank_list = await asyncio.to_thread(RankList.load, settings.analysis.rank_list_path)
         checker = LinkChecker(fetcher, settings.fetch, settings.analysis, rank_list=rank_list)
         stack.callback(checker.close)
-        yield Services(settings=settings, db=db, fetcher=fetcher, checker=checker, checks=ChecksRepo(db))
+        yield Services(
+            settings=settings,
+            db=db,
+            fetcher=fetcher,
+            checker=checker,
+            checks=ChecksRepo(db),
+            reviews=ReviewsRepo(db),
+            votes=VotesRepo(db),
+            guild_settings=GuildSettingsRepo(db, settings.review, settings.checks),
+            audit=AuditRepo(db),
+        )
 
 
 def create_bot(

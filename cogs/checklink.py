@@ -76,8 +76,8 @@ async def show_links_page(interaction: discord.Interaction, check_id: int, page:
     page = min(max(page, 0), pages - 1)
     view = discord.ui.View(timeout=None)
     if pages > 1:
-        view.add_item(LinksPageButton(check_id, page - 1, "p", disabled=page == 0))
-        view.add_item(LinksPageButton(check_id, page + 1, "n", disabled=page >= pages - 1))
+        view.add_item(LinksPageButton(check_id, max(page - 1, 0), "p", disabled=page == 0))
+        view.add_item(LinksPageButton(check_id, min(page + 1, pages - 1), "n", disabled=page >= pages - 1))
     if edit:
         await interaction.response.edit_message(embed=embed, view=view)
     else:

@@ -24,8 +24,9 @@ class RobotsResult:
 class PageContext:
     final_url: str | None = None
     status: int | None = None
-    # (name, value) pairs; repeated headers (several X-Robots-Tag lines) stay separate.
-    headers: tuple[tuple[str, str], ...] = ()
+    # A dict, an aiohttp multidict or (name, value) pairs; stored as pairs so repeated headers
+    # (several X-Robots-Tag lines) stay separate and the context stays hashable.
+    headers: tuple[tuple[str, str], ...] | Mapping[str, str] = ()
     robots: RobotsResult | None = None
     target_title: str | None = None
     target_description: str | None = None
@@ -36,7 +37,8 @@ class PageContext:
 
     def header_values(self, name: str) -> list[str]:
         name = name.lower()
-        return [v for k, v in self.headers if k.lower() == name]
+        pairs: tuple[tuple[str, str], ...] = self.headers  # type: ignore[assignment]  # normalised in __post_init__
+        return [v for k, v in pairs if k.lower() == name]
 
 
 def normalize_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> tuple[tuple[str, str], ...]:

@@ -110,7 +110,9 @@ def hiding_rules(style_texts: list[str]) -> tuple[list[HidingRule], bool]:
         if budget <= 0:
             capped = True
             break
-        text = text[:budget]
+        if len(text) > budget:
+            text = text[:budget]
+            capped = True
         budget -= len(text)
         if "/*" in text:
             text = _COMMENT.sub(" ", text)
@@ -129,12 +131,11 @@ def hiding_rules(style_texts: list[str]) -> tuple[list[HidingRule], bool]:
     return out, capped
 
 
-_PROBE = LexborHTMLParser("<p></p>")
-
-
 def _valid(selector: str) -> bool:
+    # A fresh tiny document per check: analyze() runs in worker threads, and a shared lexbor
+    # document must not be queried from two threads at once. Only reached on the rare fallback.
     try:
-        _PROBE.css(selector)
+        LexborHTMLParser("<p></p>").css(selector)
     except SelectolaxError:
         return False
     return True

@@ -89,7 +89,12 @@ LINK_SELLING_PHRASES = (
     "dofollow backlink", "guest post service",
 )
 # Matched on the original-case text: "DA 50+" is a sales sheet, Portuguese "da 25 de abril" is not.
-LINK_METRIC = re.compile(r"\b(?:DA|DR|PA|[Dd]omain [Aa]uthority|[Dd]omain [Rr]ating)\s*[:=]?\s*\d{2}\+?(?!\w)")
+# One pattern per literal start, so the regex engine can jump between candidates quickly; the
+# word boundary before the match is checked by the caller.
+LINK_METRICS = tuple(
+    re.compile(prefix + r"\s*[:=]?\s*\d{2}\+?(?!\w)")
+    for prefix in ("DA", "DR", "PA", "Domain Authority", "Domain Rating", "domain authority", "domain rating")
+)
 LINK_SELLING_HREF = re.compile(
     r"write-for-us|writeforus|guest-post|guestpost|submit-(?:an?-)?(?:article|post)|sponsored-post|buy-links|link-insertion"
 )

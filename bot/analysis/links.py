@@ -18,14 +18,20 @@ MAX_ANCHOR_CHARS = 300
 MAX_IMAGE_DEPTH = 12  # an image deeper than this inside its link is not looked for
 
 
-@dataclass
 class ScannedLink:
-    link: Link
-    node: LexborNode
-    host: str
-    site: str
-    is_target: bool
-    hidden_reason: str | None = None
+    """A reported Link plus what the factors need from the scan (a slotted class: one per link)."""
+
+    __slots__ = ("link", "node", "host", "site", "is_target", "hidden_reason")
+
+    def __init__(
+        self, link: Link, node: LexborNode, host: str, site: str, is_target: bool, hidden_reason: str | None
+    ) -> None:
+        self.link = link
+        self.node = node
+        self.host = host
+        self.site = site
+        self.is_target = is_target
+        self.hidden_reason = hidden_reason
 
 
 @dataclass
@@ -105,34 +111,42 @@ def scan_links(
     total = len(nodes)
     links: list[ScannedLink] = []
     others: list[str] = []
-    target_host_hint = target.domain if target is not None else None
+    target_host_hint = target.domain if target is not None else ""
+    # Navigation and footer repeat the same hrefs: resolve each distinct href once per page.
+    resolved_cache: dict[str, tuple[str, str, str, str] | None] = {}
     for node in nodes[:MAX_LINKS]:
         attrs = node.attributes
-        raw = (attrs.get("href") or "").strip()
-        url = resolve_href(base, raw)
-        if url is None:
+        raw = attrs.get("href") or ""
+        resolved = resolved_cache.get(raw, False)
+        if resolved is False:
+            url = resolve_href(base, raw)
+            if url is None:
+                resolved = None
+            else:
+                stripped = raw.lstrip()
+                host = base_host if stripped.startswith("/") and not stripped.startswith("//") else host_of(url)
+                site = registrable_domain(host) if host else ""
+                resolved = (url, host, site, brand_of(site))
+            resolved_cache[raw] = resolved
+        if resolved is None:
+            raw = raw.strip()
             if raw and not raw.startswith("#"):
                 others.append(raw[:200])
             continue
-        host = base_host if raw.startswith("/") and not raw.startswith("//") else host_of(url)
-        site = registrable_domain(host) if host else ""
+        url, host, site, brand = resolved
         tag = node.tag or "a"
         text, is_image = _anchor(node, attrs, tag, alts)
-        rel = tuple(dict.fromkeys((attrs.get("rel") or "").lower().split()))
+        rel_attr = attrs.get("rel")
+        rel = tuple(dict.fromkeys(rel_attr.lower().split())) if rel_attr else ()
         marks, hidden_by = classifier.summary(node)
-        placement = classifier.placement(marks)
-        hidden_reason = None
-        if hidden_by is not None:
-            hidden_reason = hidden.get(hidden_by, "hidden")
-        is_target = False
-        if target is not None and target_host_hint and target_host_hint in url.lower():
-            is_target = target.matches(url)
+        hidden_reason = hidden.get(hidden_by, "hidden") if hidden_by is not None else None
+        is_target = target is not None and target_host_hint in url.lower() and target.matches(url)
         link = Link(
             href=url,
             anchor_text=text,
-            anchor_class=classify_anchor_fast(text, is_image, brand_of(site), keyword),
+            anchor_class=classify_anchor_fast(text, is_image, brand, keyword),
             rel=rel,
-            placement=placement,
+            placement=classifier.placement(marks),
             internal=bool(site) and site == page_site,
             hidden=hidden_reason is not None,
         )

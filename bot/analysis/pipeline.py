@@ -19,19 +19,22 @@ from bot.analysis.factors.quality import content_quality
 from bot.analysis.factors.relevance import relevance
 from bot.analysis.factors.traffic import traffic
 from bot.analysis.factors.trust import trust
+from bot.analysis.hiding import MAX_STYLE_CHARS, MAX_STYLE_RULES
 from bot.analysis.links import scan_links
 from bot.analysis.page import read_page
 from bot.analysis.report import ContentSummary, Report
 from bot.analysis.risk import assess
-from bot.analysis.text_stats import figures, words
+from bot.analysis.text_stats import figures, word_count
 from bot.analysis.urls import host_of, parse_target, registrable_domain
 
 MAX_CONTENT_CHARS = 100_000
 MAX_PAGE_TEXT_CHARS = 2_000_000
 
 
-def _skipped(context: PageContext | None, target: str | None, keyword: str | None) -> list[str]:
+def _skipped(context: PageContext | None, target: str | None, keyword: str | None, rules_capped: bool) -> list[str]:
     out: list[str] = []
+    if rules_capped:
+        out.append(f"hidden-link check: only the first {MAX_STYLE_RULES} hiding CSS rules / {MAX_STYLE_CHARS:,} characters of <style>")
     if context is None:
         out += ["HTTP status (offline)", "X-Robots-Tag header (offline)", "robots.txt (offline)"]
         if target:
@@ -74,19 +77,20 @@ def analyze(
         keyword=keyword,
         base_href=facts.base_href,
     )
-    main_words = words(main.text)
+    n_words = word_count(main.text)
     # Scripts and styles are not page text; strip them only now that links and content are read.
     tree.strip_tags(["script", "style", "template"])
     body = tree.body
-    page_text = " ".join((body.text(separator=" ") if body is not None else "")[:MAX_PAGE_TEXT_CHARS].split())
+    # Newlines inside text nodes become spaces so phrases match; other runs of spaces are rare
+    # enough in phrases that collapsing the whole text is not worth its cost.
+    page_text = (body.text(separator=" ") if body is not None else "")[:MAX_PAGE_TEXT_CHARS].replace("\n", " ")
     inp = Inputs(
         url=url,
         final_url=final_url,
         page_site=registrable_domain(host_of(final_url).lower()),
         facts=facts,
         main=main,
-        main_words=main_words,
-        main_figures=figures(main.text, main_words),
+        main_figures=figures(main.text, n_words),
         page_text=page_text,
         page_text_lower=page_text.lower(),
         scan=scan,
@@ -113,10 +117,10 @@ def analyze(
         final_url=final_url,
         status=context.status if context is not None else None,
         title=facts.title,
-        content=ContentSummary(text=main.text[:MAX_CONTENT_CHARS], word_count=len(main_words)),
+        content=ContentSummary(text=main.text[:MAX_CONTENT_CHARS], word_count=n_words),
         links=tuple(s.link for s in scan.links),
         target_links=tuple(s.link for s in scan.targets),
         factors=factors,
         risk=assess(factors, signals),
-        skipped=tuple(_skipped(context, target, keyword)),
+        skipped=tuple(_skipped(context, target, keyword, scan.style_rules_capped)),
     )

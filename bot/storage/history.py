@@ -68,19 +68,25 @@ def escape_like(text: str) -> str:
 
 
 def _where(guild_id: int, flt: HistoryFilter) -> tuple[list[str], list[Any]]:
-    clauses = ["r.guild_id = ?", "r.status != 'deleted'"]
+    # A unary "+" keeps a term out of index selection (it still filters). SQLite has no statistics
+    # here, so without these hints it would walk a whole guild's verdict index to find one domain.
+    member = flt.member_id is not None
+    clauses = ["+r.guild_id = ?" if member else "r.guild_id = ?", "r.status != 'deleted'"]
     params: list[Any] = [guild_id]
     if flt.domain is not None:
-        clauses.append("r.domain = ?")
+        clauses.append("+r.domain = ?" if member else "r.domain = ?")
         params.append(flt.domain)
-    if flt.member_id is not None:
+    if member:
+        # Drive the page from the member's (few) review ids, then sort them: a rare member in a
+        # big guild would otherwise cost a walk over the guild's whole timeline.
         clauses.append(_MEMBER_CLAUSE)
         params += [guild_id, flt.member_id, guild_id, flt.member_id]
+    narrow = member or flt.domain is not None
     if flt.verdict is not None:
-        clauses.append("r.community_risk = ?")
+        clauses.append("+r.community_risk = ?" if narrow else "r.community_risk = ?")
         params.append(flt.verdict)
     if flt.risk is not None:
-        clauses.append("r.bot_risk_level = ?")
+        clauses.append("+r.bot_risk_level = ?" if narrow or flt.verdict else "r.bot_risk_level = ?")
         params.append(flt.risk)
     if flt.status == "open":
         clauses.append("r.status IN ('opening', 'open')")
@@ -230,7 +236,7 @@ async def votes_for_reviews(db: Database, guild_id: int, review_ids: Sequence[in
         marks = ", ".join("?" for _ in chunk)
         sql = _sql(
             "SELECT v.review_id, v.factor, v.member_id, v.choice, v.voted_at FROM votes AS v",
-            "WHERE v.guild_id = ? AND v.review_id IN (",
+            "WHERE +v.guild_id = ? AND v.review_id IN (",  # "+": look up by review, never scan the guild
             marks,
             ") ORDER BY v.review_id, v.factor, v.voted_at, v.member_id",
         )
@@ -348,17 +354,16 @@ async def domain_dossier(db: Database, guild_id: int, domain: str, *, limit: int
         """
         SELECT
             (SELECT COUNT(*) FROM checks AS c WHERE c.guild_id = ?1 AND c.domain = ?2),
-            (SELECT COUNT(*) FROM reviews AS r WHERE r.guild_id = ?1 AND r.domain = ?2 AND r.status != 'deleted'),
-            (SELECT COUNT(*) FROM reviews AS r WHERE r.guild_id = ?1 AND r.domain = ?2 AND r.status = 'closed'
-                AND r.community_risk IN ('low', 'medium', 'high') AND r.bot_risk_level IS NOT NULL),
-            (SELECT COUNT(*) FROM reviews AS r WHERE r.guild_id = ?1 AND r.domain = ?2 AND r.status = 'closed'
-                AND r.community_risk IN ('low', 'medium', 'high') AND r.bot_risk_level = r.community_risk),
-            (SELECT COUNT(*) FROM reviews AS r WHERE r.guild_id = ?1 AND r.domain = ?2 AND r.status = 'closed'
-                AND r.community_risk = 'no_consensus')
+            COALESCE(SUM(r.status != 'deleted'), 0),
+            COALESCE(SUM(r.status = 'closed' AND r.community_risk IN ('low', 'medium', 'high')
+                AND r.bot_risk_level IS NOT NULL), 0),
+            COALESCE(SUM(r.status = 'closed' AND r.community_risk IN ('low', 'medium', 'high')
+                AND r.bot_risk_level = r.community_risk), 0),
+            COALESCE(SUM(r.status = 'closed' AND r.community_risk = 'no_consensus'), 0)
+        FROM reviews AS r WHERE r.guild_id = ?1 AND r.domain = ?2
         """,
         (guild_id, domain),
     )
-    assert counts is not None
     checks = tuple(
         CheckSummary(*tuple(r))
         for r in await db.fetchall(
@@ -394,7 +399,7 @@ async def domain_dossier(db: Database, guild_id: int, domain: str, *, limit: int
         for r in await db.fetchall(
             "SELECT r.id, r.closed_at, r.bot_risk_level, r.community_risk FROM reviews AS r "
             "WHERE r.guild_id = ? AND r.domain = ? AND r.status = 'closed' "
-            "AND r.community_risk IN ('low', 'medium', 'high') AND r.bot_risk_level IS NOT NULL "
+            "AND +r.community_risk IN ('low', 'medium', 'high') AND +r.bot_risk_level IS NOT NULL "
             "ORDER BY r.closed_at DESC, r.id DESC LIMIT ?",
             (guild_id, domain, limit),
         )

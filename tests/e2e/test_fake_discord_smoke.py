@@ -247,6 +247,12 @@ async def test_removing_a_members_reaction_needs_manage_messages(
     await partial.remove_reaction("👎", discord.Object(member.id))
     assert message.reactors("👎") == []
 
+    # A channel overwrite on the bot's role beats its role permissions.
+    fake_discord.set_permission_overwrite(links, world.bot_role, deny=Perm.SEND_MESSAGES)
+    with pytest.raises(discord.Forbidden) as muted:
+        await channel.send("muted")
+    assert muted.value.code == 50013
+
 
 async def test_gateway_drop_resumes_and_replays_missed_events(
     fake_discord: FakeDiscord, make_client: ClientRunner, world: Guild
@@ -285,7 +291,7 @@ async def test_429_and_5xx_are_retried_by_discord_py(
     bot = await make_client(SmokeBot)
     links = world.channel_named("links")
     rule = fake_discord.inject_rest_faults(
-        "POST /channels/*/messages", [rate_limited(0.05), rate_limited(0.05, is_global=True)]
+        "POST /channels/*/messages", [502, rate_limited(0.05), rate_limited(0.05, is_global=True)]
     )
     channel = bot.get_channel(links.id)
     assert isinstance(channel, discord.TextChannel)
@@ -293,7 +299,7 @@ async def test_429_and_5xx_are_retried_by_discord_py(
 
     assert rule.remaining == 0
     statuses = [c.status for c in fake_discord.calls("POST", f"/channels/{links.id}/messages")]
-    assert statuses == [429, 429, 200]
+    assert statuses == [502, 429, 429, 200]
     assert [m.id for m in fake_discord.messages_in(links)] == [sent.id]
 
 
@@ -422,7 +428,7 @@ async def test_bot_stays_under_reaction_rate_limits_when_they_are_enforced(
     assert len(message.reactions) == 4
     # discord.py read the X-RateLimit headers and waited instead of hammering.
     assert fake_discord.rate_limit_hits == []
-    assert all(c.status == 204 for c in fake_discord.calls("PUT"))
+    assert [c.status for c in fake_discord.calls("PUT", "/channels/*/messages/*/reactions/*/@me")] == [204] * 4
 
 
 async def test_rate_limits_answer_429_to_a_client_that_ignores_them(fake_discord: FakeDiscord, world: Guild) -> None:
@@ -459,20 +465,65 @@ async def test_files_threads_archiving_and_unknown_routes(
     assert await sent.attachments[0].read() == b"url,risk\nhttps://a,low\n"
 
     thread = await sent.create_thread(name="t")
+    inside = await thread.send("inside")
     await fake_discord.update_thread(fake_discord.channels[thread.id], archived=True)
-    await fake_discord.wait_for(lambda: thread.archived)
+    guild = bot.get_guild(world.id)
+    assert guild is not None
+    await fake_discord.wait_for(lambda: guild.get_thread(thread.id) is None)  # archived threads leave the cache
     with pytest.raises(discord.HTTPException) as archived:
-        await sent.edit(content="x") if False else await thread.get_partial_message(sent.id).add_reaction("👍")
-    assert archived.value.code in (10008, 50083)
+        await inside.add_reaction("👍")
+    assert archived.value.code == 50083
     await thread.send("wakes it up")
     assert not fake_discord.channels[thread.id].archived
 
     await fake_discord.update_thread(fake_discord.channels[thread.id], locked=True, archived=True)
-    with pytest.raises(discord.Forbidden):
-        world.set_bot_permissions(world.bot_role.permissions & ~Perm.MANAGE_THREADS)
-        await fake_discord.flush()
+    world.set_bot_permissions(world.bot_role.permissions & ~Perm.MANAGE_THREADS)
+    with pytest.raises(discord.Forbidden) as locked:
         await thread.send("locked out")
+    assert locked.value.code == 160005
     fake_discord.allow_unknown_routes = True
     with pytest.raises(discord.NotFound):
         await bot.http.request(discord.http.Route("GET", "/nonexistent/{x}", x=1))
     assert fake_discord.unknown_routes == ["GET /nonexistent/1"]
+
+
+async def test_exceptions_inside_the_bot_are_collected_to_fail_the_test(
+    fake_discord: FakeDiscord, make_client: ClientRunner, world: Guild
+) -> None:
+    class BrokenBot(SmokeBot):
+        async def setup_hook(self) -> None:
+            await super().setup_hook()
+
+            @self.tree.command(name="boom", description="Always fails")
+            async def boom(interaction: discord.Interaction) -> None:
+                raise RuntimeError("kaboom in a command")
+
+            await self.tree.sync()
+
+        async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+            raise RuntimeError("kaboom in a listener")
+
+    await make_client(BrokenBot)
+    links = world.channel_named("links")
+    await fake_discord.invoke_slash(world.owner, links, "boom")
+    message = await fake_discord.post_message(world.owner, links, "x")
+    await fake_discord.react(world.owner, message, "👍")
+    await fake_discord.unreact(world.owner, message, "👍")
+    await fake_discord.wait_for(lambda: len(make_client.errors) >= 2)
+    errors = make_client.take_errors()  # taken, so this test's teardown passes
+    assert len(errors) == 2
+    assert any("kaboom in a command" in e for e in errors)
+    assert any("kaboom in a listener" in e for e in errors)
+
+
+async def test_answering_after_the_deadline_is_an_unknown_interaction(
+    fake_discord: FakeDiscord, make_client: ClientRunner, world: Guild
+) -> None:
+    fake_discord.interaction_deadline = 0.0  # every answer comes too late
+    await make_client(SmokeBot)
+    rec = await fake_discord.invoke_slash(world.owner, world.channel_named("links"), "check", {"url": "https://late"})
+    await fake_discord.wait_for(lambda: rec in fake_discord.late_interactions)
+    await fake_discord.wait_for(lambda: make_client.errors)
+    (error,) = make_client.take_errors()
+    assert "10062" in error and "Unknown interaction" in error
+    assert rec.callbacks == []

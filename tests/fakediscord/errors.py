@@ -35,7 +35,9 @@ class RestError(Exception):
 
 
 def unknown(kind: str) -> RestError:
-    return RestError(404, UNKNOWN_CODES.get(kind, 0), f"Unknown {kind}")
+    # Discord spells this one in lower case.
+    text = "Unknown interaction" if kind == "Interaction" else f"Unknown {kind}"
+    return RestError(404, UNKNOWN_CODES.get(kind, 0), text)
 
 
 def missing_permissions() -> RestError:

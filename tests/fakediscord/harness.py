@@ -197,6 +197,7 @@ class ClientRunner:
 
             async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
                 cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+                self._seen.add(id(error))  # discord.py also logs the wrapper; count it once
                 if not isinstance(error, self.ignored):
                     text = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
                     self.record(f"[tree.on_error {interaction.command and interaction.command.name}] {text}", cause)

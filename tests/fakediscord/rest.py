@@ -475,10 +475,12 @@ class RestApi:
         if (
             rec.callbacks[0].type == 5
             and original is not None
+            and not original.deleted
             and original.flags & LOADING
             and not rec.followups
         ):
-            # The first followup after a "thinking" defer replaces the loading message.
+            # The first followup after a "thinking" defer replaces the loading message (once the
+            # loading message is deleted, a followup is a new message with its own flags).
             fake.apply_edit(original, data, ctx.files, clear_loading=True)
             message = original
         else:

@@ -26,7 +26,6 @@ class Inputs:
     page_site: str
     facts: PageFacts
     main: MainContent
-    main_words: list[str]
     main_figures: TextFigures
     page_text: str  # the body's visible text, whitespace collapsed
     page_text_lower: str

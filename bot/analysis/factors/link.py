@@ -76,6 +76,8 @@ def placement(inp: Inputs, signals: set[str]) -> Factor:
         evidence.append(f"… and {len(targets) - MAX_EVIDENCE_ITEMS} more")
     if not inp.scan.main_found:
         evidence.append("main content not detected: links outside navigation, header, footer, sidebar and comments count as content")
+    if inp.scan.style_rules_capped:
+        evidence.append("hidden-link check capped: only part of the page's <style> rules were applied")
     hidden = [s for s in targets if s.link.hidden]
     if hidden:
         signals.add(sig.TARGET_HIDDEN)

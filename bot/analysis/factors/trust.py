@@ -19,7 +19,7 @@ from bot.analysis.lexicon import (
     COMMERCIAL_DOMAIN_WORDS,
     CONTACT_ANCHOR,
     CONTACT_HREF,
-    LINK_METRIC,
+    LINK_METRICS,
     LINK_SELLING_HREF,
     LINK_SELLING_PHRASES,
     SPAM_TLDS,
@@ -31,26 +31,24 @@ ID = "trust"
 
 
 def _phrases_in(text: str, phrases: tuple[str, ...]) -> list[str]:
-    """Phrases found in text; a phrase is only searched when its first word is there at all."""
-    present: dict[str, bool] = {}
-    found = []
-    for phrase in phrases:
-        first = phrase.split(" ", 1)[0]
-        if first not in present:
-            present[first] = first in text
-        if present[first] and phrase in text:
-            found.append(phrase)
-    return found
+    """Phrases found in text; a phrase is searched only when all its words occur in the text."""
+    vocabulary = set(text.split())
+    return [p for p in phrases if all(w in vocabulary for w in p.split()) and p in text]
+
+
+def _link_metric(text: str) -> str | None:
+    for pattern in LINK_METRICS:
+        for m in pattern.finditer(text):
+            if m.start() == 0 or not text[m.start() - 1].isalnum():
+                return m.group()
+    return None
 
 
 def footprints(inp: Inputs) -> list[str]:
     found = [f"'{p}' in page text" for p in _phrases_in(inp.page_text_lower, LINK_SELLING_PHRASES)]
-    text = inp.page_text
-    # The regex is slow on long text; it can only match where one of these is present.
-    gated = any(g in text for g in ("DA", "DR", "PA", "omain ")) or any(g in inp.facts.title for g in ("DA", "DR"))
-    m = (LINK_METRIC.search(text) or LINK_METRIC.search(inp.facts.title)) if gated else None
-    if m:
-        found.append(f"'{m.group()}' (link metrics for sale)")
+    metric = _link_metric(inp.page_text) or _link_metric(inp.facts.title)
+    if metric:
+        found.append(f"'{metric}' (link metrics for sale)")
     internal = "\n".join(s.link.href.lower() for s in inp.scan.links if s.link.internal)
     m2 = LINK_SELLING_HREF.search(internal)
     if m2:

@@ -8,8 +8,9 @@ CREATE INDEX reviews_history_by_guild_verdict ON reviews (guild_id, community_ri
     WHERE community_risk IS NOT NULL;
 CREATE INDEX reviews_history_by_guild_risk ON reviews (guild_id, bot_risk_level, created_at, id)
     WHERE bot_risk_level IS NOT NULL;
--- Latest closed verdict per domain (domain memory, dossier, disavow), read from the index alone.
-CREATE INDEX reviews_history_closed_by_domain ON reviews (guild_id, domain, closed_at, id, community_risk)
+-- Latest closed verdict per domain (domain memory, dossier, disavow), read from the index alone;
+-- newest first within a domain, the order the disavow's window function partitions in.
+CREATE INDEX reviews_history_closed_by_domain ON reviews (guild_id, domain, closed_at DESC, id DESC, community_risk)
     WHERE status = 'closed';
 
 CREATE TABLE history_filters (

@@ -1,5 +1,8 @@
 """Hostile or broken input stays bounded and never raises."""
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from bot.analysis import analyze
 from bot.analysis.links import MAX_LINKS
 
@@ -40,3 +43,30 @@ def test_empty_and_non_html():
 def test_bad_page_url_and_target():
     report = analyze("<p>hi</p>", "not a url", target="::::")
     assert report.factor("link_type").verdict == "unknown"
+
+
+def test_style_rule_cap_is_reported():
+    css = "".join(f".r{i}{{display:none}}" for i in range(700))
+    html = f"<html><head><style>{css}</style></head><body><article><p class='r3'><a href='https://acme.example/'>x</a></p></article></body></html>"
+    report = analyze(html, "https://example.org/", target="acme.example")
+    assert report.target_links[0].hidden
+    assert any("hiding CSS rules" in s for s in report.skipped)
+    assert any("capped" in e for e in report.factor("placement").evidence)
+
+
+_TAGS = ["div", "nav", "footer", "aside", "article", "p", "span", "a", "header", "section", "style", "img", "main"]
+_ATTRS = [
+    "", ' class="sidebar"', ' id="comments"', ' role="navigation"', ' style="display:none"', " hidden",
+    ' href="https://acme.example/x"', ' href="/in"', ' href="javascript:x"', ' rel="NOFOLLOW sponsored"',
+    ' data-so-drop="1"', ' alt="pic"', ' class="entry-footer widget"',
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_TAGS), st.sampled_from(_ATTRS), st.text(max_size=20), st.booleans()), max_size=40))
+def test_random_markup_never_raises(parts):
+    html = "".join(f"<{t}{a}>{text}" + (f"</{t}>" if close else "") for t, a, text, close in parts)
+    report = analyze(html, "https://example.org/a/", target="acme.example", keyword="acme shoes")
+    d = report.to_dict()
+    assert [f["id"] for f in d["factors"]][-1] == "link_type"
+    assert all(link["href"].startswith("http") for link in d["links"])
