@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cogs.checklink",
+    "cogs.review",
+    "cogs.history",
+    "cogs.guild_settings",
 )
 
 

@@ -1,0 +1,9 @@
+"""Placeholder: filled in by the review work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def setup(bot: Any) -> None:
+    return None
