@@ -18,11 +18,6 @@ _VOWEL_BYTES = bytes.maketrans(b"eiouy", b"aaaaa")
 _PUNCT = ".,;:!?\"'()[]{}«»“”‘’—–-…*#/\\|<>"
 
 
-def words(text: str) -> list[str]:
-    """Whitespace-separated words that contain a letter or digit."""
-    return [w for w in text.split() if not w.strip(_PUNCT) == ""]
-
-
 def word_count(text: str) -> int:
     """Number of whitespace-separated words; stray punctuation tokens ("—", "|") are not words."""
     tokens = text.split()
@@ -46,7 +41,7 @@ def content_terms(text: str) -> list[str]:
 
 def _syllables(low: str) -> int:
     """Vowel groups minus silent final e's: the usual rough estimate, done with C string ops."""
-    raw = low.encode("ascii", "ignore")
+    raw = low.encode("utf-8")  # vowels are ASCII; other letters keep their (non-vowel) bytes
     marked = raw.translate(_VOWEL_BYTES)
     while b"aa" in marked:  # collapse each vowel group to one "a" (a few passes at most)
         marked = marked.replace(b"aaaa", b"a").replace(b"aa", b"a")

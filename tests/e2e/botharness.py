@@ -9,12 +9,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.app import Services, create_bot, open_services
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from bot.app import Services, create_bot, open_services
 from bot.client import SecondOpinionBot
 from bot.fetch import SafeFetcher
-from bot.settings import ChecksSettings, DiscordSettings, FetchSettings, ReviewDefaults, Settings, StorageSettings
+from bot.settings import (
+    ChecksSettings,
+    DiscordSettings,
+    FetchSettings,
+    ReviewDefaults,
+    Settings,
+    StorageSettings,
+)
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import ClientRunner
 

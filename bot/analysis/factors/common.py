@@ -27,7 +27,7 @@ class Inputs:
     facts: PageFacts
     main: MainContent
     main_figures: TextFigures
-    page_text: str  # the body's visible text, whitespace collapsed
+    page_text: str  # the body's text without scripts and styles, newlines as spaces
     page_text_lower: str
     scan: LinkScan
     target: Target | None

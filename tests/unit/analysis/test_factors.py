@@ -113,6 +113,10 @@ def test_placement_verdicts():
     assert factor(report, "placement").verdict == "bad"
     assert "target link hidden" in report.risk.flags
     assert report.risk.level == "high"
+    assert any("inline style display:none" in e for e in factor(report, "placement").evidence)
+    by_rule = page(head="<style>.sr-links{display:none}</style>", article=article_html(f'<p class="sr-links"><a href="{TARGET}">Acme</a></p>'))
+    evidence = factor(analyze(by_rule, URL, target=TARGET), "placement").evidence
+    assert any("display:none via <style> rule '.sr-links'" in e for e in evidence), evidence
 
 
 def test_anchor_verdicts():

@@ -35,10 +35,10 @@ async def test_newer_schema_is_refused(tmp_path):
 async def test_transaction_rolls_back_on_error(tmp_path):
     db = await Database.open(tmp_path / "so.sqlite3")
     try:
-        with pytest.raises(ZeroDivisionError):
+        with pytest.raises(LookupError):
             async with db.transaction():
                 await db.execute("INSERT INTO bot_state (key, value) VALUES ('a', 'b')")
-                1 / 0
+                raise LookupError("fails half-way")
         assert await db.fetchone("SELECT * FROM bot_state") is None
     finally:
         await db.close()
