@@ -1,0 +1,81 @@
+"""`python -m bot run` as a real process against the fake Discord: endpoints, sync-on-change, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _config(tmp_path: Path, fake, *, token: str | None = None) -> Path:
+    cfg = tmp_path / "bot.toml"
+    lines = [
+        "[discord]",
+        f'api_base_url = "{fake.api_base_url}"',
+        f'gateway_url = "{fake.gateway_url}"',
+    ]
+    if token:
+        lines.append(f'token = "{token}"')
+    lines += ["[storage]", 'path = "bot.sqlite3"', "[logging]", 'level = "WARNING"']
+    cfg.write_text("\n".join(lines) + "\n")
+    return cfg
+
+
+async def _start(*args: str, env: dict | None = None) -> asyncio.subprocess.Process:
+    environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    environment.update(env or {})
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=ROOT, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_run_connects_syncs_once_and_stops_on_sigterm(tmp_path, fake_discord):
+    fake_discord.add_guild("SEO Lab")
+    cfg = _config(tmp_path, fake_discord)
+    for round_ in range(2):
+        identifies = fake_discord.identify_count
+        proc = await _start("run", "--config", str(cfg), env={"DISCORD_TOKEN": fake_discord.bot_token})
+        await fake_discord.wait_for(lambda i=identifies: fake_discord.identify_count > i, timeout=20)
+        await asyncio.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+        assert proc.returncode == 0, err.decode()
+        assert b"Traceback" not in err
+        # Synced on the first start; the second start finds the same definitions and does not sync.
+        assert len(fake_discord.syncs(None)) == 1, round_
+    names = {c["name"] for c in fake_discord.syncs(None)[0].commands}
+    assert "checklink" in names
+    assert (tmp_path / "bot.sqlite3").exists()
+
+
+async def test_sync_command_forces_a_sync(tmp_path, fake_discord):
+    cfg = _config(tmp_path, fake_discord, token=fake_discord.bot_token)
+    for expected in (1, 2):
+        proc = await _start("sync", "--config", str(cfg))
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, err.decode()
+        assert len(fake_discord.syncs(None)) == expected
+
+
+async def test_missing_and_rejected_tokens_are_one_clear_line(tmp_path, fake_discord):
+    cfg = _config(tmp_path, fake_discord)
+    proc = await _start("run", "--config", str(cfg))
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 1
+    assert err.decode().strip().splitlines()[-1] == (
+        "error: no Discord token: set DISCORD_TOKEN or [discord] token in the config"
+    )
+    assert b"Traceback" not in err
+    proc = await _start("run", "--config", str(cfg), env={"DISCORD_TOKEN": "not-the-token"})
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 1
+    assert b"Traceback" not in err
+    assert err.decode().strip().splitlines()[-1] == (
+        "error: Discord rejected the token: check DISCORD_TOKEN or [discord] token"
+    )
+    assert b"not-the-token" not in err
