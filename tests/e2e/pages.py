@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -65,13 +66,16 @@ class PageSite:
         self.app.router.add_route("GET", "/{path:.*}", self._serve)
         self.runner: web.AppRunner | None = None
         self.port = 0
-        self.extra: dict[str, Callable[[web.Request], web.StreamResponse]] = {}
+        self.extra: dict[str, Callable[[web.Request], Any]] = {}
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         self.hits[path] = self.hits.get(path, 0) + 1
         if path in self.extra:
-            return self.extra[path](request)
+            response = self.extra[path](request)
+            if hasattr(response, "__await__"):
+                response = await response
+            return response
         if path == "/robots.txt":
             return web.Response(text=self.pages[path], content_type="text/plain")
         if path == "/pdf":

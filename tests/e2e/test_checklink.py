@@ -139,3 +139,44 @@ async def test_web_text_is_escaped_and_never_pings(fake_discord, bot_process, wo
     reply = rec.original or rec.followups[0]
     title = reply.embeds[0]["title"]
     assert "@\u200beveryone" in title and "\\*\\*bold\\*\\*" in title and "<@123>" not in title
+
+
+async def test_cooldown_and_per_guild_bound_have_friendly_messages(
+    fake_discord, make_client, world, page_site, tmp_path
+):
+    import asyncio
+
+    from aiohttp import web
+
+    from tests.e2e.botharness import BotProcess, test_settings
+
+    guild, channel, members = world
+    settings = test_settings(tmp_path, fake_discord, page_site.port,
+                             checks={"cooldown_seconds": 300.0, "max_concurrent_per_guild": 1})
+    release = asyncio.Event()
+
+    async def slow(request):
+        await release.wait()
+        return web.Response(text=page_site.pages["/in-content"], content_type="text/html")
+
+    process = BotProcess(make_client, settings)
+    try:
+        await process.start()
+        page_site.extra["/slow"] = slow
+        first = await fake_discord.invoke_slash(members[0], channel, "checklink", {"url": page_site.url("/slow")})
+        await first.wait_response()
+        busy = await fake_discord.invoke_slash(members[1], channel, "checklink", {"url": page_site.url("/in-content")})
+        busy_reply = await busy.wait_reply()
+        assert busy_reply.ephemeral and "already has several checks running" in busy_reply.content
+        release.set()
+        await first.wait_reply()
+        again = await fake_discord.invoke_slash(members[0], channel, "checklink", {"url": page_site.url("/in-content")})
+        again_reply = await again.wait_reply()
+        assert again_reply.ephemeral and "you can run another check in" in again_reply.content
+        # The member refused for the guild bound was not put on cooldown.
+        ok = await fake_discord.invoke_slash(members[1], channel, "checklink", {"url": page_site.url("/in-content")})
+        ok_reply = await ok.wait_reply()
+        assert not ok_reply.ephemeral and ok_reply.embeds
+    finally:
+        release.set()
+        await process.stop()
