@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
-from bot.history.filters import HistoryFilter
+from bot.history.filters import FilterError, HistoryFilter
 from bot.history.models import (
     CheckReport,
     CheckSummary,
@@ -29,7 +29,7 @@ from bot.history.models import (
     TimelineEntry,
     VoteRecord,
 )
-from bot.history.paging import PAGE_SIZE, PageCursor
+from bot.history.paging import PAGE_SIZE, PageCursor, PageState, pack_page_state
 from bot.history.verdicts import FACTOR_IDS, factor_answers, json_object, vote_agrees
 from bot.storage.database import Database
 
@@ -581,3 +581,25 @@ async def forget_filters(db: Database, guild_id: int, *, older_than: float) -> i
         "DELETE FROM history_filters WHERE guild_id = ? AND created_at < ?", (guild_id, older_than)
     )
     return cursor.rowcount
+
+
+async def save_page_state(
+    db: Database, guild_id: int, flt: HistoryFilter, cursor: PageCursor | None, *, now: float, budget: int = 80
+) -> str:
+    """The text a Prev/Next button carries: the filter inline when it fits, else a stored reference."""
+    inline = pack_page_state(flt, cursor, budget=budget)
+    if inline is not None:
+        return inline
+    ref = await remember_filter(db, guild_id, flt, now)
+    return PageState(cursor, filter_ref=ref).to_text()
+
+
+async def load_page_state(db: Database, guild_id: int, text: str) -> tuple[HistoryFilter, PageCursor | None]:
+    """Undo save_page_state. FilterError (fit to show) when the text is unreadable or the stored filter is gone."""
+    state = PageState.from_text(text)
+    if state.filter_ref is None:
+        return state.filter or HistoryFilter(), state.cursor
+    flt = await recall_filter(db, guild_id, state.filter_ref)
+    if flt is None:
+        raise FilterError("this history view has expired; run /history again")
+    return flt, state.cursor

@@ -52,8 +52,6 @@ CREATE TABLE reviews (
 );
 -- One open review per guild, URL and target.
 CREATE UNIQUE INDEX reviews_one_open ON reviews (guild_id, url, target) WHERE status IN ('opening', 'open');
-CREATE INDEX reviews_by_guild_time ON reviews (guild_id, created_at DESC);
-CREATE INDEX reviews_by_guild_domain ON reviews (guild_id, domain, created_at DESC);
 CREATE INDEX reviews_by_guild_requester ON reviews (guild_id, requester_id, created_at DESC);
 CREATE INDEX reviews_due ON reviews (deadline_at) WHERE status = 'open';
 CREATE INDEX reviews_by_thread ON reviews (thread_id) WHERE thread_id IS NOT NULL;

@@ -113,3 +113,26 @@ async def test_stored_filters_are_per_guild(db) -> None:
     assert await forget_filters(db, A, older_than=T0 + 5) == 0  # refreshed at T0 + 10
     assert await forget_filters(db, A, older_than=T0 + 100) == 1
     assert await recall_filter(db, A, ref) is None
+
+
+async def test_page_state_round_trip_inline_and_stored(db) -> None:
+    from bot.history.filters import FilterError
+    from bot.storage.history import load_page_state, save_page_state
+
+    cursor = PageCursor(T0 + 0.25, 77, "older")
+    small = HistoryFilter(domain="example.com", verdict="high")
+    text = await save_page_state(db, A, small, cursor, now=T0)
+    assert "@" not in text and len(text) <= 80
+    assert await load_page_state(db, A, text) == (small, cursor)
+    row = await db.fetchone("SELECT COUNT(*) FROM history_filters")
+    assert row[0] == 0  # nothing stored for a filter that fits inline
+
+    big = HistoryFilter(domain="a-rather-long-domain-name.example.com", text="guest post about compost bins " * 2)
+    text = await save_page_state(db, A, big, cursor, now=T0, budget=80)
+    assert "@" in text and len(text) <= 40
+    assert await load_page_state(db, A, text) == (big, cursor)
+    # Another guild cannot resolve guild A's stored filter.
+    with pytest.raises(FilterError, match="expired"):
+        await load_page_state(db, B, text)
+    with pytest.raises(FilterError):
+        await load_page_state(db, A, "garbage")
