@@ -1,15 +1,16 @@
 """Speed of analyze() against trafilatura's extraction alone, on the shared article pages.
 
-Run by hand: ``python bench/analysis_speed.py [--repeat N]``. Prints, from one run over the same
+Run by hand: ``python bench/analysis_speed.py [--rounds N]``. Prints, from one run over the same
 pages: our analyze() (parse, main content, links, factors, risk; no network) p50/p99/mean per
-page, trafilatura.extract p50/p99/mean, the ratio of the means and medians, and the peak memory
-tracemalloc sees during one analyze() pass over all pages (measured separately, since tracing
-slows Python down).
+page, trafilatura.extract p50/p99/mean, the ratios of the means and of the medians, and the peak
+memory tracemalloc sees during one analyze() pass over all pages (measured separately, since
+tracing slows Python down).
 
-By default each page is analysed once, in sequence, as the bot would: per-process caches (public
-suffix look-ups, anchor classes, class-name regions) are warm from *other* pages, never from an
-earlier run of the same page. ``--repeat N`` keeps the best of N runs per page for both tools,
-which flatters whichever caches more.
+Fairness: the two are interleaved page by page (which one goes first alternates), so a noisy
+moment of the machine hits both alike. Each round is one pass over all pages, as the bot would
+see them: our per-process caches (public suffix look-ups, anchor classes, class-name regions) are
+cleared at the start of every round, so they are warm from *other* pages only, never from an
+earlier round of the same page. A page's time is the median of its rounds, for both tools.
 """
 
 from __future__ import annotations
@@ -65,22 +66,21 @@ def stats(times: list[float]) -> tuple[float, float, float]:
     return statistics.median(ms), p99, statistics.fmean(ms)
 
 
-def time_each(fn, pages: list[tuple[str, str, str]], repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
-    """Per page, the best of `repeat` runs (the least disturbed by the machine)."""
-    out = []
-    for _, url, html in pages:
-        best = float("inf")
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            fn(html, url)
-            best = min(best, time.perf_counter() - t0)
-        out.append(best)
-    return out
+def clear_our_caches() -> None:
+    """Forget everything bot.analysis memoised across pages (lru caches and plain dict caches)."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("bot.analysis"):
+            continue
+        for attr, value in list(vars(module).items()):
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+            elif isinstance(value, dict) and attr.endswith("_cache"):
+                value.clear()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=1, help="runs per page; the best counts (default 1)")
+    parser.add_argument("--rounds", type=int, default=5, help="passes over all pages; a page's median counts (default 5)")
     args = parser.parse_args()
     pages = load_pages()
     if not pages:
@@ -94,27 +94,46 @@ def main() -> int:
     def ours(html: str, url: str) -> None:
         analyze(html, url, target=TARGET, keyword=KEYWORD)
 
+    def theirs(html: str, url: str) -> None:
+        trafilatura.extract(html, url=url)
+
     # Warm up imports and lazily built tables (public suffix list, regexes) outside the timing.
     ours(pages[0][2], pages[0][1])
-    gc.collect()
-    our_times = time_each(ours, pages, args.repeat)
-    o50, o99, omean = stats(our_times)
-    print(f"pages: {len(pages)} ({'one run each' if args.repeat == 1 else f'best of {args.repeat} runs each'})")
-    print(f"analyze()          p50 {o50:7.2f} ms   p99 {o99:7.2f} ms   mean {omean:7.2f} ms")
-
     if trafilatura is not None:
-
-        def theirs(html: str, url: str) -> None:
-            trafilatura.extract(html, url=url)
-
         theirs(pages[0][2], pages[0][1])
-        their_times = time_each(theirs, pages, args.repeat)
+    rounds = max(1, args.rounds)
+    our_runs: list[list[float]] = [[] for _ in pages]
+    their_runs: list[list[float]] = [[] for _ in pages]
+    clock = time.perf_counter
+    for r in range(rounds):
+        clear_our_caches()
+        gc.collect()
+        for i, (_, url, html) in enumerate(pages):
+            order = (ours, theirs) if (r + i) % 2 == 0 else (theirs, ours)
+            for fn in order:
+                if fn is theirs and trafilatura is None:
+                    continue
+                t0 = clock()
+                fn(html, url)
+                elapsed = clock() - t0
+                (our_runs if fn is ours else their_runs)[i].append(elapsed)
+    our_times = [statistics.median(runs) for runs in our_runs]
+    o50, o99, omean = stats(our_times)
+    print(f"pages: {len(pages)}, {rounds} interleaved round(s); a page's time is the median of its rounds")
+    print(f"analyze()           p50 {o50:7.2f} ms   p99 {o99:7.2f} ms   mean {omean:7.2f} ms")
+    if trafilatura is not None:
+        their_times = [statistics.median(runs) for runs in their_runs]
         t50, t99, tmean = stats(their_times)
         print(f"trafilatura.extract p50 {t50:7.2f} ms   p99 {t99:7.2f} ms   mean {tmean:7.2f} ms")
         print(f"ratio (trafilatura / ours): mean {tmean / omean:.1f}x   p50 {t50 / o50:.1f}x")
+        per_round = [
+            sum(runs[r] for runs in their_runs) / sum(runs[r] for runs in our_runs) for r in range(rounds)
+        ]
+        print("ratio of the means, round by round: " + " ".join(f"{x:.1f}x" for x in per_round))
     else:
         print("trafilatura not installed: no comparison")
 
+    clear_our_caches()
     gc.collect()
     tracemalloc.start()
     for _, url, html in pages:

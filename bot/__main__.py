@@ -1,4 +1,4 @@
-"""Command line: run, sync, check (history, doctor and backup join them as they land).
+"""Command line: run, sync, check, history, doctor, backup.
 
 Errors are one line on stderr; exit codes: 0 done, 1 a fetch or runtime failure, 2 bad input or a
 refused URL.
@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the report as one JSON object")
     check.add_argument("--config", type=Path)
     check.add_argument("--verbose", action="store_true", dest="verbose_check", help="log to stderr")
+
+    doctor = sub.add_parser("doctor", help="check the config, database, token and server permissions")
+    doctor.add_argument("--config", type=Path)
+    doctor.add_argument("--offline", action="store_true", help="config and database only, no Discord (healthcheck)")
+    doctor.add_argument("--all", action="store_true", dest="show_all", help="also list the checks that passed")
+
+    backup = sub.add_parser("backup", help="copy the database to DEST, safely while the bot runs")
+    backup.add_argument("dest", type=Path, help="the backup file to write (replaced atomically)")
+    backup.add_argument("--config", type=Path)
 
     try:
         from bot.history.cli import add_history_arguments
@@ -153,10 +162,46 @@ async def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import run_doctor
+
+    settings = _load_settings(args.config)
+    report = await run_doctor(settings, offline=args.offline)
+    sys.stdout.write("\n".join(report.lines(verbose=args.show_all)) + "\n")
+    return EXIT_OK if report.healthy else EXIT_FAILED
+
+
+async def _backup(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, backup_database_async
+
+    settings = _load_settings(args.config)
+    try:
+        result = await backup_database_async(
+            settings.storage.path, args.dest, busy_timeout_ms=settings.storage.busy_timeout_ms
+        )
+    except BackupError as exc:
+        raise CliError(str(exc), EXIT_FAILED) from None
+    sys.stdout.write(
+        f"backed up {result.source} to {result.destination} ({result.bytes} bytes, schema version "
+        f"{result.schema_version}, integrity ok) in {result.seconds:.2f} s\n"
+    )
+    return EXIT_OK
+
+
+def _setup_run_logging(settings) -> None:  # type: ignore[no-untyped-def]
+    from bot.logging_setup import setup_logging
+
+    try:
+        setup_logging(settings.logging, secrets=[settings.discord.token or ""])
+    except OSError as exc:
+        raise CliError(f"[logging] file: cannot open {settings.logging.file}: {exc.strerror}", EXIT_FAILED) from None
+
+
 async def _run(args: argparse.Namespace, *, sync_only: bool) -> int:
     from bot.app import StartupError, run_bot
 
     settings = _load_settings(args.config)
+    _setup_run_logging(settings)
     try:
         await run_bot(settings, sync_only=sync_only)
     except StartupError as exc:
@@ -170,11 +215,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         verbose = args.verbose or getattr(args, "verbose_check", False)
         if args.command in ("run", "sync"):
-            _setup_logging(True, "INFO")
             return asyncio.run(_run(args, sync_only=args.command == "sync"))
         _setup_logging(verbose)
         if args.command == "check":
             return asyncio.run(_check(args))
+        if args.command == "doctor":
+            return asyncio.run(_doctor(args))
+        if args.command == "backup":
+            return asyncio.run(_backup(args))
         if args.command == "history":
             from bot.history.cli import run_history
 

@@ -7,23 +7,24 @@ from contextlib import contextmanager
 
 
 class Cooldown:
-    """One use per key per `seconds`."""
+    """One use per key per `seconds` (a call may pass its own seconds: guilds set their own)."""
 
     def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
         self.seconds = seconds
         self.clock = clock
         self._last: dict[Hashable, float] = {}
 
-    def retry_after(self, key: Hashable) -> float:
+    def retry_after(self, key: Hashable, seconds: float | None = None) -> float:
         """Seconds to wait before `key` may go again; 0 when it may go now."""
         last = self._last.get(key)
         if last is None:
             return 0.0
-        return max(0.0, self.seconds - (self.clock() - last))
+        window = self.seconds if seconds is None else seconds
+        return max(0.0, window - (self.clock() - last))
 
-    def hit(self, key: Hashable) -> float:
+    def hit(self, key: Hashable, seconds: float | None = None) -> float:
         """Record a use if allowed; returns the wait (0 means it was recorded)."""
-        wait = self.retry_after(key)
+        wait = self.retry_after(key, seconds)
         if wait == 0.0:
             self._last[key] = self.clock()
             if len(self._last) > 10_000:

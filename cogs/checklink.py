@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.analysis.urls import host_of, registrable_domain
 from bot.fetch import FetchError
 from bot.ratelimit import ConcurrencyLimit, Cooldown
+from bot.storage.database import StorageBusyError
 from cogs.ui.replies import send_error
 from cogs.ui.report_embed import domain_history_note, links_page_embed, report_embed
 
@@ -120,13 +121,14 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
         except FetchError as exc:
             await send_error(interaction, exc.user_message)
             return
-        wait = self.cooldown.hit(interaction.user.id)
+        guild_settings = await self.bot.services.guild_settings.get(interaction.guild_id)
+        wait = self.cooldown.hit((interaction.guild_id, interaction.user.id), guild_settings.check_cooldown_seconds)
         if wait:
             await send_error(interaction, f"Easy there: you can run another check in {wait:.0f} s.")
             return
         with self.per_guild.hold(interaction.guild_id) as held:
             if not held:
-                self.cooldown.reset(interaction.user.id)
+                self.cooldown.reset((interaction.guild_id, interaction.user.id))
                 await send_error(
                     interaction, "This server already has several checks running; try again in a few seconds."
                 )
@@ -137,7 +139,12 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
             except FetchError as exc:
                 await self._replace_with_error(interaction, exc.user_message)
                 return
-        await self.send_report(interaction, report.to_dict(), url=url, target=target, keyword=keyword)
+        try:
+            await self.send_report(interaction, report.to_dict(), url=url, target=target, keyword=keyword)
+        except StorageBusyError:
+            # The insert failed as a whole (single statement), so nothing was stored; say so and stop.
+            log.warning("database busy while storing a check (guild %s)", interaction.guild_id)
+            await self._replace_with_error(interaction, "The database is busy; try again in a moment.")
 
     async def _replace_with_error(self, interaction: discord.Interaction, message: str) -> None:
         # The "thinking" message is public; an error belongs to the member alone.

@@ -27,9 +27,16 @@ def _normal(text: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _keyword_forms(keyword: str) -> tuple[str, str, frozenset[str]]:
+def _keyword_forms(keyword: str) -> tuple[str, str, frozenset[str], tuple[str, ...]]:
+    """(normal form, without spaces, content terms, the stems that gate the partial-match test)."""
     normal = _normal(keyword)
-    return normal, normal.replace(" ", ""), frozenset(content_terms(keyword))
+    terms = frozenset(content_terms(keyword))
+    # A term's stem minus its last letter, so "story" still finds "stories".
+    gates = tuple(dict.fromkeys(t[: max(3, len(t) - 1)] for t in terms))
+    return normal, normal.replace(" ", ""), terms, gates
+
+
+_NO_KEYWORD: tuple[str, str, frozenset[str], tuple[str, ...]] = ("", "", frozenset(), ())
 
 
 def classify_anchor(text: str, *, is_image: bool, brand: str, keyword: str | None) -> str:
@@ -42,34 +49,47 @@ def _brand_compact(brand: str) -> str:
     return _normal(brand).replace(" ", "")
 
 
+_EARLY = frozenset({"empty", "image", "naked_url", "generic"})
+
+
 @lru_cache(maxsize=8192)
-def classify_anchor_fast(text: str, is_image: bool, brand: str, keyword: str | None) -> str:
-    """classify_anchor with positional arguments: the cached form the link scan calls per link."""
+def _text_facts(text: str, is_image: bool, keyword: str | None) -> tuple[str, str, bool]:
+    """What the class of an anchor text is without its link's brand: (class, compact text, the
+    text is the keyword written differently). Cached apart from the brand, which differs per site
+    while "Home", "Contact" or "Read more" repeat everywhere."""
     stripped = text.strip()
     normal = _normal(stripped) if stripped else ""
     if not normal:
-        return "image" if is_image else "empty"
+        return ("image" if is_image else "empty"), "", False
     if " " not in stripped and "." in stripped and _NAKED_URL.match(stripped):
-        return "naked_url"
+        return "naked_url", "", False
     if normal in GENERIC_ANCHORS:
-        return "generic"
+        return "generic", "", False
     compact = normal.replace(" ", "")
-    brand_compact = _brand_compact(brand)
-    if len(brand_compact) >= 3 and compact == brand_compact:
-        return "branded"
-    kw_normal, kw_compact, kw_terms = _keyword_forms(keyword) if keyword else ("", "", frozenset())
+    kw_normal, kw_compact, kw_terms, kw_gates = _keyword_forms(keyword) if keyword else _NO_KEYWORD
     if kw_normal and (normal == kw_normal or compact == kw_compact):
-        return "exact_match"
-    if len(brand_compact) >= 3 and brand_compact in compact:
-        return "branded"
+        return "exact_match", compact, True
     # Cheap gate: no keyword term inside the anchor at all means neither exact nor partial.
-    # (a term's stem minus its last letter, so "story" still finds "stories").
-    if kw_terms and any(t[: max(3, len(t) - 1)] in normal for t in kw_terms):
+    if kw_gates and any(map(normal.__contains__, kw_gates)):
         anchor_terms = set(content_terms(normal))
         if anchor_terms == kw_terms:
-            return "exact_match"  # same words up to stop words and plurals: "the best running shoes"
+            return "exact_match", compact, False  # same words up to stop words and plurals
         shared = kw_terms & anchor_terms
         # All terms (with extra words) or most of a multi-word keyword: still optimised toward it.
         if shared == kw_terms or (len(kw_terms) >= 2 and len(shared) / len(kw_terms) >= 0.5):
-            return "partial_match"
-    return "descriptive"
+            return "partial_match", compact, False
+    return "descriptive", compact, False
+
+
+def classify_anchor_fast(text: str, is_image: bool, brand: str, keyword: str | None) -> str:
+    """classify_anchor with positional arguments: the form the link scan calls per link."""
+    cls, compact, keyword_itself = _text_facts(text, is_image, keyword)
+    if cls in _EARLY:
+        return cls
+    brand_compact = _brand_compact(brand)
+    if len(brand_compact) >= 3:
+        if compact == brand_compact:
+            return "branded"
+        if not keyword_itself and brand_compact in compact:
+            return "branded"
+    return cls

@@ -24,7 +24,6 @@ _OPACITY_ZERO = re.compile(r"(?:^|;|\s)opacity\s*:\s*0(?:\.0+)?\s*(?:!important)
 _POSITIONED = re.compile(r"(?:^|;|\s)position\s*:\s*(?:absolute|fixed)")
 _OFFSCREEN = re.compile(r"(?:^|;|\s)(?:left|top|right|margin-left|margin-top)\s*:\s*-\s*(\d{3,})(?:\.\d+)?\s*(?:px|em|rem|pt)")
 _TEXT_INDENT = re.compile(r"(?:^|;|\s)text-indent\s*:\s*-\s*(\d{3,})(?:\.\d+)?\s*(?:px|em|rem|pt)")
-_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 # A selector we can hand to lexbor: no pseudo-classes/elements (:hover menus, ::before), no @ rules.
 _UNSAFE_SELECTOR = re.compile(r"[:@\\{}]|^\s*$")
 
@@ -100,6 +99,26 @@ def _hiding_blocks(css: str) -> list[tuple[str, str]]:
     return out
 
 
+def _strip_comments(css: str) -> str:
+    """CSS without its /* comments */ (an unterminated one is kept): a find() per comment, where a
+    regex would step through every character inside them."""
+    parts: list[str] = []
+    pos = 0
+    while True:
+        start = css.find("/*", pos)
+        if start == -1:
+            break
+        end = css.find("*/", start + 2)
+        if end == -1:
+            break
+        parts.append(css[pos:start])
+        pos = end + 2
+    if not parts:
+        return css
+    parts.append(css[pos:])
+    return " ".join(parts)
+
+
 def hiding_rules(style_texts: list[str]) -> tuple[list[HidingRule], bool]:
     """Selectors from ``<style>`` blocks whose declarations hide elements; (rules, capped)."""
     out: list[HidingRule] = []
@@ -115,7 +134,7 @@ def hiding_rules(style_texts: list[str]) -> tuple[list[HidingRule], bool]:
             capped = True
         budget -= len(text)
         if "/*" in text:
-            text = _COMMENT.sub(" ", text)
+            text = _strip_comments(text)
         for selector_list, body in _hiding_blocks(text):
             reason = hiding_reason(body)
             if reason is None:

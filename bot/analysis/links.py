@@ -105,16 +105,19 @@ def scan_links(
     for mid, reason in apply_rules(tree, rules).items():
         hidden.setdefault(mid, reason)
     classifier = PathClassifier(tree, main.nodes, hidden)
+    place = classifier.place
 
     alts = _image_alts(tree)
     nodes = tree.css("a[href], area[href]")
     total = len(nodes)
     links: list[ScannedLink] = []
+    append = links.append
     others: list[str] = []
     target_host_hint = target.domain if target is not None else ""
+    hidden_get = hidden.get
     # Navigation and footer repeat the same hrefs: resolve each distinct href once per page.
-    resolved_cache: dict[str, tuple[str, str, str, str] | None] = {}
-    for node in nodes[:MAX_LINKS]:
+    resolved_cache: dict[str, tuple[str, str, str, str, bool, bool] | None] = {}
+    for node in nodes[:MAX_LINKS] if total > MAX_LINKS else nodes:
         attrs = node.attributes
         raw = attrs.get("href") or ""
         resolved = resolved_cache.get(raw, False)
@@ -126,31 +129,31 @@ def scan_links(
                 stripped = raw.lstrip()
                 host = base_host if stripped.startswith("/") and not stripped.startswith("//") else host_of(url)
                 site = registrable_domain(host) if host else ""
-                resolved = (url, host, site, brand_of(site))
+                is_target = target is not None and target_host_hint in url.lower() and target.matches(url)
+                resolved = (url, host, site, brand_of(site), bool(site) and site == page_site, is_target)
             resolved_cache[raw] = resolved
         if resolved is None:
             raw = raw.strip()
             if raw and not raw.startswith("#"):
                 others.append(raw[:200])
             continue
-        url, host, site, brand = resolved
+        url, host, site, brand, internal, is_target = resolved
         tag = node.tag or "a"
         text, is_image = _anchor(node, attrs, tag, alts)
         rel_attr = attrs.get("rel")
+        where, hidden_by = place(node, tag)
+        hidden_reason = None if hidden_by is None else hidden_get(hidden_by, "hidden")
         rel = tuple(dict.fromkeys(rel_attr.lower().split())) if rel_attr else ()
-        marks, hidden_by = classifier.summary(node)
-        hidden_reason = hidden.get(hidden_by, "hidden") if hidden_by is not None else None
-        is_target = target is not None and target_host_hint in url.lower() and target.matches(url)
         link = Link(
-            href=url,
-            anchor_text=text,
-            anchor_class=classify_anchor_fast(text, is_image, brand, keyword),
-            rel=rel,
-            placement=classifier.placement(marks),
-            internal=bool(site) and site == page_site,
-            hidden=hidden_reason is not None,
+            url,
+            text,
+            classify_anchor_fast(text, is_image, brand, keyword),
+            rel,
+            where,
+            internal,
+            hidden_reason is not None,
         )
-        links.append(ScannedLink(link, node, host, site, is_target, hidden_reason))
+        append(ScannedLink(link, node, host, site, is_target, hidden_reason))
     scan = LinkScan(
         links=links,
         total_found=total,

@@ -23,8 +23,6 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from bot.analysis.content import DROP_ATTR, MAIN_ATTR
 
 REGION_KINDS = ("navigation", "header", "footer", "sidebar", "comments")
-_MAIN = "MAIN"
-_DROP = "DROP"
 MAX_DEPTH = 4000
 
 _TAG_REGION = {"nav": "navigation", "header": "header", "footer": "footer", "aside": "sidebar"}
@@ -56,6 +54,7 @@ _NAME_HINTS = (
     "comment", "disqus", "footer", "colophon", "sidebar", "widget", "rail", "header", "masthead", "topbar",
     "nav", "menu", "breadcrumb", "pagination", "respond",
 )
+_HINT_RE = re.compile("|".join(_NAME_HINTS))
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _SPLIT = re.compile(r"[\s_\-:.]+")
 _STOP_TAGS = frozenset({"body", "html"})
@@ -64,8 +63,7 @@ _STOP_TAGS = frozenset({"body", "html"})
 @lru_cache(maxsize=8192)
 def region_of_names(names: str) -> str | None:
     """Region named by class/id text, e.g. "site-footer" → footer, "entry-footer" → None."""
-    low = names.lower()
-    if not any(k in low for k in _NAME_HINTS):
+    if _HINT_RE.search(names.lower()) is None:
         return None  # most class names: no region word anywhere, skip the splitting
     best: str | None = None
     for token in names.split():
@@ -104,24 +102,35 @@ _SKIP_TAGS = frozenset(
      "h1", "h2", "h3", "h4", "h5", "h6", "label", "font", "time", "picture", "figure", "figcaption", "button",
      "blockquote", "cite", "abbr", "sup", "sub", "code", "pre", "dt", "dd", "mark", "q", "s"}
 )
-_NO_MARKS: tuple[str, ...] = ()
+
+
+# A link's place, built up from <body> down: (placement, mem_id of the outermost hidden element or
+# None, in main, outermost region outside main, outermost region inside main, comments inside main,
+# a drop block inside main). Elements that change nothing share their parent's tuple.
+_State = tuple[str, "int | None", bool, "str | None", "str | None", bool, bool]
 
 
 class PathClassifier:
-    """Placement and hidden state of elements, from their ancestors (memoised per element)."""
+    """Placement and hidden state of links, from their ancestors (each element looked at once).
+
+    An element's state is its parent's state updated by the element itself, so a page costs one
+    step per distinct ancestor of its links, and elements that mark nothing reuse their parent's
+    state object unchanged.
+    """
 
     def __init__(self, tree: LexborHTMLParser, main_nodes: tuple[LexborNode, ...], hidden: dict[int, str]) -> None:
         self._hidden = hidden
-        self._memo: dict[int, tuple[tuple[str, ...], int | None]] = {}
+        self._memo: dict[int, _State] = {}
         self._main_ancestors: set[int] = set()
         self._main_ids: set[int] = set()
         self._drop_ids: set[int] = set()
         self.weak_main = any(n.tag in _STOP_TAGS for n in main_nodes)
         marked = list(main_nodes)
         for n in tree.css(f"[{MAIN_ATTR}], [{DROP_ATTR}]"):
-            if DROP_ATTR in n.attributes:
+            attrs = n.attributes
+            if DROP_ATTR in attrs:
                 self._drop_ids.add(n.mem_id)
-            if MAIN_ATTR in n.attributes:
+            if MAIN_ATTR in attrs:
                 marked.append(n)
         for node in marked:
             if node.tag in _STOP_TAGS:
@@ -137,61 +146,93 @@ class PathClassifier:
         if self.weak_main:
             self._main_ids.clear()
         self.has_main = bool(self._main_ids)
+        self._outside = "content" if self.weak_main else "other"
+        self._root: _State = (self._outside, None, False, None, None, False, False)
+        # Elements whose step needs more than a region look-up (main content and its ancestors
+        # are never regions, whatever their names).
+        self._special = set(hidden) | self._main_ids | self._drop_ids | self._main_ancestors
 
-    def summary(self, node: LexborNode) -> tuple[tuple[str, ...], int | None]:
-        """(marks from outermost to innermost, mem_id of the element that hides it or None)."""
+    def place(self, node: LexborNode, tag: str) -> tuple[str, int | None]:
+        """(placement, mem_id of the outermost element that hides the link or None) of a link."""
+        parent = node.parent
+        if parent is None:
+            state = self._root
+        else:
+            state = self._memo.get(parent.mem_id) or self._state(parent)
+        mid = node.mem_id
+        if mid in self._special:  # the link itself is main, a drop block or hidden: rare
+            state = self._step(state, mid, tag, node)
+        return state[0], state[1]
+
+    def _state(self, node: LexborNode) -> _State:
         memo = self._memo
-        hidden = self._hidden
+        special = self._special
         chain: list[tuple[LexborNode, int, str]] = []
-        base: tuple[tuple[str, ...], int | None] = (_NO_MARKS, None)
+        state: _State | None = None
         cur: LexborNode | None = node
         while cur is not None:
             mid = cur.mem_id
-            hit = memo.get(mid)
-            if hit is not None:
-                base = hit
+            state = memo.get(mid)
+            if state is not None:
                 break
             tag = cur.tag or ""
             if tag in _STOP_TAGS or len(chain) >= MAX_DEPTH:
-                base = (_NO_MARKS, mid if mid in hidden else None)
-                memo[mid] = base
+                state = self._root if mid not in self._hidden else (self._outside, mid, False, None, None, False, False)
+                memo[mid] = state
                 break
             chain.append((cur, mid, tag))
             cur = cur.parent
-        main_ids, drop_ids, main_ancestors = self._main_ids, self._drop_ids, self._main_ancestors
+        if state is None:
+            state = self._root
+        # Most elements mark nothing: they take their parent's state without a method call.
         for n, mid, tag in reversed(chain):
-            marks, hidden_by = base
-            if hidden_by is None and mid in hidden:
-                hidden_by = mid
-            if mid in main_ids:
-                marks = marks + (_MAIN,)
-            elif tag not in _SKIP_TAGS and mid not in main_ancestors:
+            if mid in special:
+                state = self._step(state, mid, tag, n)
+            elif tag not in _SKIP_TAGS:
                 attrs = n.attributes
                 if attrs:
                     kind = region_of(tag, attrs.get("class"), attrs.get("id"), attrs.get("role"))
                 else:
                     kind = _TAG_REGION.get(tag)
                 if kind:
-                    marks = marks + (kind,)
-            if mid in drop_ids:
-                marks = marks + (_DROP,)
-            base = (marks, hidden_by)
-            memo[mid] = base
-        return base
+                    state = self._step(state, mid, tag, n, kind)
+            memo[mid] = state
+        return state
 
-    def placement(self, marks: tuple[str, ...]) -> str:
-        if _MAIN in marks:
-            inner = marks[marks.index(_MAIN) + 1 :]
-            if "comments" in inner:
-                return "comments"
-            if _DROP in inner:
-                regions = [m for m in inner if m in REGION_KINDS]
-                return regions[0] if regions else "other"
-            return "content"
-        for m in marks:
-            if m in REGION_KINDS:
-                return m
-        return "content" if self.weak_main else "other"
+    def _step(self, state: _State, mid: int, tag: str, node: LexborNode, kind: str | None = None) -> _State:
+        """The state of `node` (mem_id `mid`, tag `tag`, region `kind` when already known) inside an
+        element whose state is `state`."""
+        hid = mid in self._hidden and state[1] is None
+        if mid in self._main_ids:
+            if state[2]:
+                kind = None  # a second main mark inside main changes nothing
+            else:
+                state = ("content", state[1], True, state[3], None, False, False)
+                kind = None
+        elif kind is not None or tag in _SKIP_TAGS or mid in self._main_ancestors:
+            pass
+        else:
+            attrs = node.attributes
+            kind = region_of(tag, attrs.get("class"), attrs.get("id"), attrs.get("role")) if attrs else _TAG_REGION.get(tag)
+        drop = mid in self._drop_ids and state[2] and not state[6]
+        if not (hid or kind or drop):
+            return state
+        _, hidden_by, in_main, outer, inner, comments, dropped = state
+        if hid:
+            hidden_by = mid
+        if kind:
+            if in_main:
+                inner = inner or kind
+                comments = comments or kind == "comments"
+            else:
+                outer = outer or kind
+        if drop:
+            dropped = True
+        if in_main:
+            where = "comments" if comments else (inner or "other") if dropped else "content"
+        else:
+            where = outer or self._outside
+        return (where, hidden_by, in_main, outer, inner, comments, dropped)
 
 
 def hidden_elements(tree: LexborHTMLParser) -> tuple[dict[int, str], list[str]]:

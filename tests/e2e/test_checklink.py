@@ -180,3 +180,14 @@ async def test_cooldown_and_per_guild_bound_have_friendly_messages(
     finally:
         release.set()
         await process.stop()
+
+
+async def test_guild_cooldown_override_applies(fake_discord, bot_process, world, page_site):
+    guild, channel, members = world
+    await bot_process.start()
+    await bot_process.services.guild_settings.update(guild.id, 0.0, check_cooldown_seconds=120.0)
+    first = await fake_discord.invoke_slash(members[0], channel, "checklink", {"url": page_site.url("/in-content")})
+    assert (await first.wait_reply()).embeds
+    second = await fake_discord.invoke_slash(members[0], channel, "checklink", {"url": page_site.url("/footer")})
+    reply = await second.wait_reply()
+    assert reply.ephemeral and "you can run another check in 120 s" in reply.content

@@ -119,6 +119,7 @@ class RestApi:
         # login / gateway
         r("GET", "/users/@me", self.get_me)
         r("GET", "/users/{user_id}", self.get_user)
+        r("GET", "/users/@me/guilds", self.my_guilds)
         r("DELETE", "/users/@me/guilds/{guild_id}", self.leave_guild)
         r("GET", "/oauth2/applications/@me", self.get_application)
         r("GET", "/applications/@me", self.get_application)
@@ -238,6 +239,10 @@ class RestApi:
         if retry_after is not None:
             rl_headers["Via"] = "1.1 google"
             return 429, {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}, rl_headers
+        too_big = [f.filename for f in files if len(f.data) > fake.attachment_size_limit]
+        if too_big:
+            # What Discord answers when a file is over the upload limit of the place it goes to.
+            return 413, {"message": "Request entity too large", "code": 40005}, {}
         ctx = Ctx(method, path, call.query, body, files, params, request.headers)
         try:
             status, payload = await route.handler(ctx)
@@ -338,6 +343,31 @@ class RestApi:
             "shards": self.fake.recommended_shards,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
         }
+
+    async def my_guilds(self, ctx: Ctx) -> tuple[int, Any]:
+        # Partial guilds in id order, paged with before/after like Discord (limit 1-200).
+        limit = int(ctx.query.get("limit", 200))
+        if not 1 <= limit <= 200:
+            raise invalid_form("limit", "int value should be between 1 and 200", "NUMBER_TYPE_MAX")
+        after, before = int(ctx.query.get("after", 0)), int(ctx.query.get("before", 0))
+        guilds = sorted((g for g in self.fake.guilds.values() if g.bot_present), key=lambda g: g.id)
+        guilds = [g for g in guilds if g.id > after and (not before or g.id < before)]
+        guilds = guilds[-limit:] if before and not after else guilds[:limit]
+        payload = []
+        for g in guilds:
+            item = {
+                "id": str(g.id),
+                "name": g.name,
+                "icon": None,
+                "banner": None,
+                "owner": g.owner_id == self.fake.bot_user.id,
+                "permissions": str(g.bot_member.permissions_in(None)),
+                "features": g.features,
+            }
+            if ctx.query.get("with_counts") in ("1", "true", "True"):
+                item.update(approximate_member_count=len(g.members), approximate_presence_count=0)
+            payload.append(item)
+        return 200, payload
 
     async def leave_guild(self, ctx: Ctx) -> tuple[int, Any]:
         guild = self.fake.get_guild(ctx.int_param("guild_id"))

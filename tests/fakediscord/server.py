@@ -98,6 +98,8 @@ class FakeDiscord:
         self.interactions_by_token: dict[str, InteractionRecord] = {}
         self.late_interactions: list[InteractionRecord] = []
         self.interaction_deadline = interaction_deadline
+        # Bytes one uploaded file may have (sent to the bot as an interaction's attachment_size_limit).
+        self.attachment_size_limit = 26_214_400
         self.rest_log: list[RestCall] = []
         self.unknown_routes: list[str] = []
         self.server_errors: list[str] = []
@@ -362,7 +364,12 @@ class FakeDiscord:
         assert guild.bot_role_id is not None
         guild.members[self.bot_user.id] = Member(self.bot_user, guild, [guild.bot_role_id])
         guild.bot_present = True
-        self._dispatch("GUILD_CREATE", lambda intents: self.guild_create_payload(guild, intents))
+        # A join (unlike a guild coming back online) has no "unavailable" key: discord.py tells
+        # on_guild_join from on_guild_available by it.
+        self._dispatch(
+            "GUILD_CREATE",
+            lambda intents: {k: v for k, v in self.guild_create_payload(guild, intents).items() if k != "unavailable"},
+        )
 
     def remove_bot_from_guild(self, guild: Guild) -> None:
         guild.members.pop(self.bot_user.id, None)
@@ -799,7 +806,7 @@ class FakeDiscord:
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0,
-            "attachment_size_limit": 26_214_400,
+            "attachment_size_limit": self.attachment_size_limit,
         }
         if message is not None:
             payload["message"] = message.to_payload(self)

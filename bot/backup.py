@@ -1,0 +1,129 @@
+"""Online backups of the SQLite database, safe while the bot runs.
+
+SQLite's backup API copies the database page by page under short read locks, so the running
+bot keeps writing (WAL mode) while the copy is made; the copy is a consistent snapshot of some
+moment during the backup. The copy is written next to its destination under a temporary name,
+checked with `PRAGMA integrity_check`, and only then renamed over the destination, so a
+destination file is either the previous backup or a complete, verified new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class BackupError(RuntimeError):
+    """The backup could not be made; the message is one line for the owner."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    source: Path
+    destination: Path
+    bytes: int
+    pages: int
+    seconds: float
+    schema_version: int
+
+
+# The whole copy in one step, i.e. one read transaction. In WAL mode a reader never blocks the
+# bot's writers; copying in small steps instead would restart the backup after every write made
+# by another connection, and a busy bot could keep it from ever finishing.
+PAGES_PER_STEP = -1
+
+
+def _connect_source(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    if not path.exists():
+        raise BackupError(f"no database at {path}")
+    # Read-only URI: a backup must never create or migrate the database it copies.
+    uri = f"file:{path.resolve().as_posix()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms / 1000, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot open {path}: {exc}") from None
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return conn
+
+
+def _fsync_dir(path: Path) -> None:
+    # The rename is durable only once the directory entry is on disk.
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def backup_database(source: Path, destination: Path, *, busy_timeout_ms: int = 5000) -> BackupResult:
+    """Copy `source` to `destination` (blocking; run it in a thread). Raises BackupError."""
+    started = time.monotonic()
+    source = Path(source)
+    destination = Path(destination)
+    if destination.exists() and destination.is_dir():
+        raise BackupError(f"{destination} is a directory; give a file name for the backup")
+    if destination.resolve() == source.resolve():
+        raise BackupError("the backup destination is the database itself")
+    if not destination.parent.is_dir():
+        raise BackupError(f"no such directory: {destination.parent}")
+    tmp = destination.with_name(destination.name + ".tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    src = _connect_source(source, busy_timeout_ms)
+    pages = 0
+    try:
+        try:
+            dst = sqlite3.connect(str(tmp), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise BackupError(f"cannot write {tmp}: {exc}") from None
+        try:
+
+            def progress(status: int, remaining: int, total: int) -> None:
+                nonlocal pages
+                pages = total
+
+            try:
+                src.backup(dst, pages=PAGES_PER_STEP, progress=progress)
+            except sqlite3.Error as exc:
+                raise BackupError(f"backup failed: {exc}") from None
+            # The copy is a standalone file: no WAL to carry around with it.
+            dst.execute("PRAGMA journal_mode = DELETE")
+            verdict = dst.execute("PRAGMA integrity_check").fetchall()
+            if [tuple(row) for row in verdict] != [("ok",)]:
+                first = verdict[0][0] if verdict else "no answer"
+                raise BackupError(f"the copy failed its integrity check: {first}")
+            version = int(dst.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            dst.close()
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, destination)
+        _fsync_dir(destination.parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    finally:
+        src.close()
+    return BackupResult(
+        source=source,
+        destination=destination,
+        bytes=destination.stat().st_size,
+        pages=pages,
+        seconds=time.monotonic() - started,
+        schema_version=version,
+    )
+
+
+async def backup_database_async(source: Path, destination: Path, *, busy_timeout_ms: int = 5000) -> BackupResult:
+    """`backup_database` in a worker thread, so a running event loop keeps serving."""
+    return await asyncio.to_thread(backup_database, source, destination, busy_timeout_ms=busy_timeout_ms)
+
+
+__all__ = ["BackupError", "BackupResult", "backup_database", "backup_database_async"]

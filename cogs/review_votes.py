@@ -1,0 +1,270 @@
+"""The vote hot path: reaction events on factor messages → eligibility → VoteIngestor.
+
+Everything a reaction needs is in memory (which message is which factor of which open review,
+the review's requester and deadline, the guild's rules), so an event is turned into a vote and
+queued without awaiting anything: discord.py runs each event in its own task, and an await before
+the queueing could let a later event of the same member overtake an earlier one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import discord
+
+from bot.review.eligibility import Eligibility, ReviewFacts, VoterFacts, eligibility
+from bot.review.factors import CHOICE_EMOJI, Choice, choice_for_emoji
+from bot.review.ingest import VoteIngestor
+from bot.review.rules import ReviewRules
+from bot.review.votes import VoteEvent
+from bot.storage.reviews import FactorMessageRef, Review
+
+log = logging.getLogger(__name__)
+
+# Discord allows about one reaction request per 0.25 s per channel.
+REACTION_PACE_SECONDS = 0.26
+# Clean-up waits a little so it never competes with a burst of votes it belongs to.
+CLEANUP_DEFER_SECONDS = 0.5
+RULES_TTL_SECONDS = 30.0
+
+
+@dataclass
+class OpenReview:
+    """What the hot path needs of an open review."""
+
+    review_id: int
+    guild_id: int
+    requester_id: int
+    deadline_at: float
+    thread_id: int | None
+    summary_message_id: int | None
+    factor_messages: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, review: Review, factor_messages: dict[str, int]) -> OpenReview:
+        return cls(review.id, review.guild_id, review.requester_id, review.deadline_at, review.thread_id,
+                   review.summary_message_id, dict(factor_messages))
+
+
+def voter_facts(member: discord.Member | discord.User | None, user_id: int) -> VoterFacts:
+    """VoterFacts from the member in a raw event (or the cache); unknown join time when absent."""
+    is_bot = bool(getattr(member, "bot", False))
+    joined = getattr(member, "joined_at", None)
+    pending = bool(getattr(member, "pending", False))
+    return VoterFacts(
+        member_id=user_id,
+        is_bot=is_bot,
+        joined_at=joined,
+        account_created_at=discord.utils.snowflake_time(user_id),
+        pending=pending,
+    )
+
+
+class ReactionTidier:
+    """Removes reactions that do not count, paced per channel and deferred behind the burst.
+
+    Each request carries a check run just before the delete, so a reaction that became the
+    member's current vote again meanwhile is left alone.
+    """
+
+    def __init__(self, bot: discord.Client, *, pace: float = REACTION_PACE_SECONDS,
+                 defer: float = CLEANUP_DEFER_SECONDS) -> None:
+        self.bot = bot
+        self.pace = pace
+        self.defer = defer
+        self._queues: dict[int, list[tuple[int, str, int, Callable[[], bool]]]] = {}
+        self._pending: set[tuple[int, str, int]] = set()
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self.removed = 0
+        self._closed = False
+
+    def can_tidy(self, channel_id: int) -> bool:
+        channel = self.bot.get_channel(channel_id)
+        guild = getattr(channel, "guild", None)
+        if channel is None or guild is None or guild.me is None:
+            return False
+        try:
+            return channel.permissions_for(guild.me).manage_messages  # type: ignore[union-attr]
+        except Exception:  # a thread whose parent is not cached: unknown, so leave the reaction
+            return False
+
+    def request(self, channel_id: int, message_id: int, emoji: str, user_id: int,
+                still_wanted: Callable[[], bool] = lambda: True) -> bool:
+        if self._closed or not self.can_tidy(channel_id):
+            return False
+        key = (message_id, emoji, user_id)
+        if key in self._pending:
+            return True
+        self._pending.add(key)
+        self._queues.setdefault(channel_id, []).append((message_id, emoji, user_id, still_wanted))
+        if channel_id not in self._workers:
+            self._workers[channel_id] = asyncio.get_running_loop().create_task(
+                self._work(channel_id), name=f"reaction-tidy-{channel_id}")
+        return True
+
+    async def _work(self, channel_id: int) -> None:
+        try:
+            await asyncio.sleep(self.defer)
+            queue = self._queues[channel_id]
+            while queue:
+                message_id, emoji, user_id, still_wanted = queue.pop(0)
+                self._pending.discard((message_id, emoji, user_id))
+                if not still_wanted():
+                    continue
+                message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+                try:
+                    await message.remove_reaction(emoji, discord.Object(user_id))
+                    self.removed += 1
+                except discord.NotFound:
+                    pass
+                except discord.HTTPException as exc:
+                    log.info("could not remove a reaction in channel %s: %s", channel_id, exc)
+                await asyncio.sleep(self.pace)
+        finally:
+            self._workers.pop(channel_id, None)
+            if self._queues.get(channel_id) == []:
+                self._queues.pop(channel_id, None)
+
+    async def close(self) -> None:
+        self._closed = True
+        workers = list(self._workers.values())
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+
+class VoteDesk:
+    """The in-memory map of open reviews and the handlers for reaction events."""
+
+    def __init__(self, bot: discord.Client, ingestor: VoteIngestor, tidier: ReactionTidier,
+                 load_rules: Callable[[int], object], clock: Callable[[], float]) -> None:
+        self.bot = bot
+        self.ingestor = ingestor
+        self.tidier = tidier
+        self._load_rules = load_rules  # async guild_id -> ReviewRules
+        self.clock = clock
+        self.refs: dict[int, FactorMessageRef] = {}
+        self.reviews: dict[int, OpenReview] = {}
+        self.rules: dict[int, tuple[float, ReviewRules]] = {}
+        # (message id, member id) -> the member's current choice on that factor, as last seen;
+        # lets a switch remove exactly the superseded reaction.
+        self.current: dict[tuple[int, int], Choice] = {}
+        self._refreshing: set[int] = set()
+        # Optional observer (benchmarks): called with each queued event and its future.
+        self.observer: Callable[[VoteEvent, asyncio.Future[None]], None] | None = None
+        self.ignored = 0
+
+    # -- the map ---------------------------------------------------------------------------------
+    def track(self, review: OpenReview, rules: ReviewRules) -> None:
+        self.reviews[review.review_id] = review
+        self.rules[review.guild_id] = (time.monotonic(), rules)
+        for factor_id, message_id in review.factor_messages.items():
+            self.refs[message_id] = FactorMessageRef(review.review_id, review.guild_id, factor_id)
+
+    def untrack(self, review_id: int) -> OpenReview | None:
+        review = self.reviews.pop(review_id, None)
+        if review is None:
+            return None
+        messages = set(review.factor_messages.values())
+        for message_id in messages:
+            self.refs.pop(message_id, None)
+        self.current = {k: v for k, v in self.current.items() if k[0] not in messages}
+        return review
+
+    def review_of_thread(self, thread_id: int) -> OpenReview | None:
+        return next((r for r in self.reviews.values() if r.thread_id == thread_id), None)
+
+    def review_of_message(self, message_id: int) -> OpenReview | None:
+        ref = self.refs.get(message_id)
+        if ref is not None:
+            return self.reviews.get(ref.review_id)
+        return next((r for r in self.reviews.values() if r.summary_message_id == message_id), None)
+
+    def _rules_for(self, guild_id: int) -> ReviewRules | None:
+        cached = self.rules.get(guild_id)
+        if cached is None:
+            return None
+        fetched_at, rules = cached
+        if time.monotonic() - fetched_at > RULES_TTL_SECONDS and guild_id not in self._refreshing:
+            # Serve the cached rules now; refresh for the next events (no await on the hot path).
+            self._refreshing.add(guild_id)
+            asyncio.get_running_loop().create_task(self._refresh_rules(guild_id))
+        return rules
+
+    async def _refresh_rules(self, guild_id: int) -> None:
+        try:
+            rules = await self._load_rules(guild_id)  # type: ignore[misc]
+            self.rules[guild_id] = (time.monotonic(), rules)
+        except Exception:
+            log.exception("could not refresh the review rules of guild %s", guild_id)
+        finally:
+            self._refreshing.discard(guild_id)
+
+    def check(self, review: OpenReview, facts: VoterFacts) -> Eligibility:
+        rules = self._rules_for(review.guild_id) or ReviewRules()
+        now = self.clock()
+        return eligibility(
+            facts,
+            ReviewFacts(review.requester_id, "open", datetime.fromtimestamp(review.deadline_at, UTC)),
+            rules,
+            datetime.fromtimestamp(now, UTC),
+        )
+
+    # -- events ----------------------------------------------------------------------------------
+    def on_add(self, payload: discord.RawReactionActionEvent) -> None:
+        ref = self.refs.get(payload.message_id)
+        if ref is None or payload.guild_id != ref.guild_id:
+            return
+        bot_user = self.bot.user
+        if bot_user is not None and payload.user_id == bot_user.id:
+            return
+        review = self.reviews.get(ref.review_id)
+        if review is None:
+            return
+        emoji = str(payload.emoji)
+        choice = choice_for_emoji(emoji) if payload.emoji.is_unicode_emoji() else None
+        if choice is None:
+            self.ignored += 1
+            self.tidier.request(payload.channel_id, payload.message_id, emoji, payload.user_id)
+            return
+        verdict = self.check(review, voter_facts(payload.member, payload.user_id))
+        if not verdict.ok:
+            self.ignored += 1
+            log.debug("reaction of %s on review %s not counted: %s", payload.user_id, review.review_id, verdict.reason)
+            key = (payload.message_id, payload.user_id)
+            self.tidier.request(payload.channel_id, payload.message_id, emoji, payload.user_id,
+                                lambda: key not in self.current)
+            return
+        key = (payload.message_id, payload.user_id)
+        previous = self.current.get(key)
+        self.current[key] = choice
+        self._submit(VoteEvent("add", ref.guild_id, ref.review_id, ref.factor, payload.user_id, choice, self.clock()))
+        if previous is not None and previous != choice:
+            old = CHOICE_EMOJI[previous]
+            self.tidier.request(payload.channel_id, payload.message_id, old, payload.user_id,
+                                lambda: self.current.get(key) != previous)
+
+    def on_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        ref = self.refs.get(payload.message_id)
+        if ref is None or payload.guild_id != ref.guild_id:
+            return
+        bot_user = self.bot.user
+        if bot_user is not None and payload.user_id == bot_user.id:
+            return
+        choice = choice_for_emoji(str(payload.emoji)) if payload.emoji.is_unicode_emoji() else None
+        if choice is None:
+            return
+        key = (payload.message_id, payload.user_id)
+        if self.current.get(key) == choice:
+            del self.current[key]
+        self._submit(VoteEvent("remove", ref.guild_id, ref.review_id, ref.factor, payload.user_id, choice, self.clock()))
+
+    def _submit(self, event: VoteEvent) -> None:
+        future = self.ingestor.submit(event)
+        if self.observer is not None:
+            self.observer(event, future)
