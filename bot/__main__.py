@@ -131,13 +131,13 @@ async def _check(args: argparse.Namespace) -> int:
         keyword = args.keyword if args.keyword or not args.sample else "compost bins"
         from concurrent.futures import ThreadPoolExecutor
 
-        from bot.analysis import analyze
+        from bot.checking import analyze_page
 
         with ThreadPoolExecutor(max_workers=1) as pool:
             try:
                 report: Report = await run_bounded(
                     pool,
-                    lambda: analyze(html, page_url, target=target, keyword=keyword, context=None),
+                    lambda: analyze_page(html, page_url, target=target, keyword=keyword, context=None),
                     settings.analysis.time_limit_seconds,
                 )
             except FetchError as exc:
@@ -233,6 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
+    finally:
+        # Quiet commands silence logging; an in-process caller (a test) gets it back.
+        logging.disable(logging.NOTSET)
 
 
 if __name__ == "__main__":

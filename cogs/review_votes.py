@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,7 +78,7 @@ class ReactionTidier:
         self.bot = bot
         self.pace = pace
         self.defer = defer
-        self._queues: dict[int, list[tuple[int, str, int, Callable[[], bool]]]] = {}
+        self._queues: dict[int, deque[tuple[int, str, int, Callable[[], bool]]]] = {}
         self._pending: set[tuple[int, str, int]] = set()
         self._workers: dict[int, asyncio.Task[None]] = {}
         self.removed = 0
@@ -101,19 +102,26 @@ class ReactionTidier:
         if key in self._pending:
             return True
         self._pending.add(key)
-        self._queues.setdefault(channel_id, []).append((message_id, emoji, user_id, still_wanted))
+        self._queues.setdefault(channel_id, deque()).append((message_id, emoji, user_id, still_wanted))
         if channel_id not in self._workers:
             self._workers[channel_id] = asyncio.get_running_loop().create_task(
                 self._work(channel_id), name=f"reaction-tidy-{channel_id}")
         return True
+
+    def forget(self, message_id: int, emoji: str, user_id: int) -> None:
+        """The reaction was removed (by the member or anyone): nothing left to tidy."""
+        self._pending.discard((message_id, emoji, user_id))
 
     async def _work(self, channel_id: int) -> None:
         try:
             await asyncio.sleep(self.defer)
             queue = self._queues[channel_id]
             while queue:
-                message_id, emoji, user_id, still_wanted = queue.pop(0)
-                self._pending.discard((message_id, emoji, user_id))
+                message_id, emoji, user_id, still_wanted = queue.popleft()
+                key = (message_id, emoji, user_id)
+                if key not in self._pending:
+                    continue  # the reaction went away by itself meanwhile
+                self._pending.discard(key)
                 if not still_wanted():
                     continue
                 message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
@@ -127,7 +135,7 @@ class ReactionTidier:
                 await asyncio.sleep(self.pace)
         finally:
             self._workers.pop(channel_id, None)
-            if self._queues.get(channel_id) == []:
+            if not self._queues.get(channel_id):
                 self._queues.pop(channel_id, None)
 
     async def close(self) -> None:
@@ -256,6 +264,7 @@ class VoteDesk:
         bot_user = self.bot.user
         if bot_user is not None and payload.user_id == bot_user.id:
             return
+        self.tidier.forget(payload.message_id, str(payload.emoji), payload.user_id)
         choice = choice_for_emoji(str(payload.emoji)) if payload.emoji.is_unicode_emoji() else None
         if choice is None:
             return

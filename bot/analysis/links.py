@@ -68,21 +68,6 @@ def _image_alts(tree: LexborHTMLParser) -> dict[int, str]:
     return alts
 
 
-def _anchor(node: LexborNode, attrs: dict[str, str | None], tag: str, alts: dict[int, str]) -> tuple[str, bool]:
-    """(anchor text, is an image link): text, else the image alt, else aria-label / title."""
-    text = " ".join(node.text(deep=True, separator=" ").split()) if tag == "a" else ""
-    is_image = False
-    if not text:
-        if tag == "area":
-            alt = attrs.get("alt")
-            is_image = True
-        else:
-            alt = alts.get(node.mem_id)
-            is_image = alt is not None
-        text = " ".join((alt or attrs.get("aria-label") or attrs.get("title") or "").split())
-    return text[:MAX_ANCHOR_CHARS], is_image
-
-
 def scan_links(
     tree: LexborHTMLParser,
     *,
@@ -115,6 +100,7 @@ def scan_links(
     others: list[str] = []
     target_host_hint = target.domain if target is not None else ""
     hidden_get = hidden.get
+    classify = classify_anchor_fast
     # Navigation and footer repeat the same hrefs: resolve each distinct href once per page.
     resolved_cache: dict[str, tuple[str, str, str, str, bool, bool] | None] = {}
     for node in nodes[:MAX_LINKS] if total > MAX_LINKS else nodes:
@@ -139,16 +125,27 @@ def scan_links(
             continue
         url, host, site, brand, internal, is_target = resolved
         tag = node.tag or "a"
-        text, is_image = _anchor(node, attrs, tag, alts)
+        # Anchor text; else the image alt (or area alt); else aria-label / title.
+        text = " ".join(node.text(deep=True, separator=" ").split()) if tag == "a" else ""
+        is_image = False
+        if not text:
+            if tag == "area":
+                alt = attrs.get("alt")
+                is_image = True
+            else:
+                alt = alts.get(node.mem_id)
+                is_image = alt is not None
+            text = " ".join((alt or attrs.get("aria-label") or attrs.get("title") or "").split())
+        if len(text) > MAX_ANCHOR_CHARS:
+            text = text[:MAX_ANCHOR_CHARS]
         rel_attr = attrs.get("rel")
         where, hidden_by = place(node, tag)
         hidden_reason = None if hidden_by is None else hidden_get(hidden_by, "hidden")
-        rel = tuple(dict.fromkeys(rel_attr.lower().split())) if rel_attr else ()
         link = Link(
             url,
             text,
-            classify_anchor_fast(text, is_image, brand, keyword),
-            rel,
+            classify(text, is_image, brand, keyword),
+            tuple(dict.fromkeys(rel_attr.lower().split())) if rel_attr else (),
             where,
             internal,
             hidden_reason is not None,

@@ -95,6 +95,28 @@ def region_of(tag: str, cls: str | None, ident: str | None, role: str | None) ->
     return by_name
 
 
+def _region_of_element(tag: str, attrs: dict[str, str | None]) -> str | None:
+    """region_of for an element's attributes: the same answer, with a cache keyed by the class/id
+    text alone (a one-string key is far cheaper to look up than four arguments)."""
+    cls = attrs.get("class")
+    ident = attrs.get("id")
+    if cls:
+        by_name = region_of_names(f"{cls} {ident}" if ident else cls)
+    else:
+        by_name = region_of_names(ident) if ident else None
+    if by_name == "comments":
+        return by_name
+    kind = _TAG_REGION.get(tag)
+    if kind:
+        return kind
+    role = attrs.get("role")
+    if role:
+        role = role.strip().lower()
+        if role in _ROLE_REGION:
+            return _ROLE_REGION[role]
+    return by_name
+
+
 # Elements whose class never makes a page region in practice (a "menu-item" <li> sits in a menu
 # <ul>/<nav> that is classified anyway); skipping their attributes keeps the walk cheap.
 _SKIP_TAGS = frozenset(
@@ -189,11 +211,7 @@ class PathClassifier:
             if mid in special:
                 state = self._step(state, mid, tag, n)
             elif tag not in _SKIP_TAGS:
-                attrs = n.attributes
-                if attrs:
-                    kind = region_of(tag, attrs.get("class"), attrs.get("id"), attrs.get("role"))
-                else:
-                    kind = _TAG_REGION.get(tag)
+                kind = _region_of_element(tag, n.attributes)
                 if kind:
                     state = self._step(state, mid, tag, n, kind)
             memo[mid] = state
@@ -212,8 +230,7 @@ class PathClassifier:
         elif kind is not None or tag in _SKIP_TAGS or mid in self._main_ancestors:
             pass
         else:
-            attrs = node.attributes
-            kind = region_of(tag, attrs.get("class"), attrs.get("id"), attrs.get("role")) if attrs else _TAG_REGION.get(tag)
+            kind = _region_of_element(tag, node.attributes)
         drop = mid in self._drop_ids and state[2] and not state[6]
         if not (hid or kind or drop):
             return state

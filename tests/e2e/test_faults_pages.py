@@ -80,7 +80,7 @@ def bot_settings(tmp_path, fake_discord, page_site):
 CASES = {
     "/malformed": (_static(MALFORMED), "report"),
     "/binary": (_static(BINARY), "either"),
-    "/deep": (_static(DEEP), "either"),
+    "/deep": (_static(DEEP), "error"),
     "/huge-attribute": (_static(HUGE_ATTRIBUTE), "report"),
     "/charset-lie": (_static(CHARSET_LIE), "report"),
     "/endless": (None, "error"),
@@ -128,7 +128,7 @@ async def test_hostile_pages_end_within_their_bound_and_the_bot_carries_on(
     assert "larger than the 2 MiB limit" in messages["/endless"]
     assert "took too long" in messages["/slow-drip"]
     if outcomes["/deep"] == "error":
-        assert "took too long to analyse" in messages["/deep"]
+        assert "nested too deeply" in messages["/deep"]
     # Every stored check is a complete report; failed ones stored nothing.
     rows = await bot_process.services.db.fetchall("SELECT url, risk_level FROM checks")
     stored = {r[0].rsplit("/", 1)[-1] for r in rows}

@@ -9,6 +9,7 @@ one missing; domain shape: two or more hyphens −10, digits −5, a first label
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from bot.analysis import signals as sig
@@ -32,8 +33,17 @@ ID = "trust"
 
 def _phrases_in(text: str, phrases: tuple[str, ...]) -> list[str]:
     """Phrases found in text; a phrase is searched only when all its words occur in the text."""
-    vocabulary = set(text.split())
-    return [p for p in phrases if all(w in vocabulary for w in p.split()) and p in text]
+    # Only the phrases' own words matter: look the page's tokens up in that small set rather than
+    # building a set of every token on the page.
+    vocabulary = _words_of(phrases).intersection(text.split())
+    if not vocabulary:
+        return []
+    return [p for p in phrases if vocabulary.issuperset(p.split()) and p in text]
+
+
+@lru_cache(maxsize=16)
+def _words_of(phrases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for p in phrases for w in p.split())
 
 
 def _link_metric(text: str) -> str | None:
