@@ -22,7 +22,7 @@ from bot.fetch import FetchError
 from bot.ratelimit import Cooldown
 from bot.review.coalesce import TallyCoalescer
 from bot.review.deadlines import reopen_decision
-from bot.review.factors import CHOICE_EMOJI, FACTORS
+from bot.review.factors import CHOICE_EMOJI, FACTORS, choice_for_emoji
 from bot.review.ingest import IngestClosedError, VoteIngestor
 from bot.review.reconcile import pick_choice, reconcile
 from bot.review.verdict import Verdict, compute_verdict
@@ -56,6 +56,16 @@ DEADLINE_CHECK_CAP_SECONDS = 60.0
 _TAG_NAMES = ("review", "open")
 
 
+def _review_tags(forum: discord.ForumChannel) -> list[discord.ForumTag]:
+    """The forum's tag for open reviews, if it has one: "review"/"open" exactly, else one containing them."""
+    tags = [t for t in forum.available_tags if not t.moderated]
+    for matches in (lambda name: name in _TAG_NAMES, lambda name: any(word in name for word in _TAG_NAMES)):
+        found = [t for t in tags if matches(t.name.lower().strip())]
+        if found:
+            return found[:1]
+    return []
+
+
 class ReviewError(Exception):
     """A refusal or failure to show the member, as is."""
 
@@ -81,6 +91,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         self._reconcile_again = False
         self._reports: dict[int, dict[str, Any] | None] = {}
         self._guild_of: dict[int, int] = {}
+        self._rendered: dict[int, tuple[str, bool]] = {}  # the summary as last shown, per review
         # Counters for tests and benchmarks.
         self.reconcile_runs = 0
         self.summary_edits = 0
@@ -317,7 +328,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         thread: discord.Thread
         summary: discord.Message | None
         if isinstance(place, discord.ForumChannel):
-            tags = [t for t in place.available_tags if t.name.lower() in _TAG_NAMES][:1]
+            tags = _review_tags(place)
             created = await place.create_thread(name=title, embed=embed, view=view, applied_tags=tags,
                                                 auto_archive_duration=AUTO_ARCHIVE_MINUTES)
             thread, summary = created.thread, created.message
@@ -369,9 +380,13 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         report = await self._report(review)
         verdict = Verdict.from_json(review.verdict_json) if review.verdict_json else None
         embed = summary_embed(review, report, tally, verdict=verdict)
+        rendered = (json.dumps(embed.to_dict(), sort_keys=True), review.is_open)
+        if self._rendered.get(review_id) == rendered:
+            return  # e.g. the removal of a superseded reaction: nothing visible changed
         message = self.bot.get_partial_messageable(review.thread_id).get_partial_message(review.summary_message_id)
         try:
             await message.edit(embed=embed, view=review_view(review.id, is_open=review.is_open))
+            self._rendered[review_id] = rendered
             self.summary_edits += 1
         except discord.NotFound:
             await self.break_review(review_id, guild_id, "the summary message or thread was deleted")
@@ -484,10 +499,10 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             return
         if self.clock() >= review.deadline_at:
             return  # voting is over; the deadline sweeper closes it with the votes it has
-        messages = await self.services.reviews.factor_messages(review.id, review.guild_id)
-        if review.id not in self.desk.reviews:
-            await self._track(review, messages)
-        open_review = self.desk.reviews[review.id]
+        open_review = self.desk.reviews.get(review.id)
+        if open_review is None:
+            return  # closed or broken meanwhile: its votes are final
+        messages = open_review.factor_messages
         try:
             observed = await read_reactions(self.bot, review.thread_id, messages)
         except ReviewGone as gone:
@@ -504,7 +519,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             for emoji, users in by_emoji.items():
                 for uid in users:
                     if eligible.get(uid):
-                        seen.setdefault(uid, set()).add(CHOICE_EMOJI_TO_CHOICE[emoji])
+                        seen.setdefault(uid, set()).add(choice_for_emoji(emoji))
             for uid, choices in seen.items():
                 self.desk.current[(message_id, uid)] = pick_choice(choices)
         try:
@@ -694,8 +709,6 @@ class ReviewsCog(commands.Cog, name="Reviews"):
     async def review_reopen(self, interaction: discord.Interaction) -> None:
         await self.handle_reopen(interaction)
 
-
-CHOICE_EMOJI_TO_CHOICE = {emoji: choice for choice, emoji in CHOICE_EMOJI.items()}
 
 
 async def setup(bot: SecondOpinionBot) -> None:

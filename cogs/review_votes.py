@@ -20,7 +20,7 @@ import discord
 
 from bot.review.eligibility import Eligibility, ReviewFacts, VoterFacts, eligibility
 from bot.review.factors import CHOICE_EMOJI, Choice, choice_for_emoji
-from bot.review.ingest import VoteIngestor
+from bot.review.ingest import IngestClosedError, VoteIngestor
 from bot.review.rules import ReviewRules
 from bot.review.votes import VoteEvent
 from bot.storage.reviews import FactorMessageRef, Review
@@ -244,9 +244,7 @@ class VoteDesk:
         if not verdict.ok:
             self.ignored += 1
             log.debug("reaction of %s on review %s not counted: %s", payload.user_id, review.review_id, verdict.reason)
-            key = (payload.message_id, payload.user_id)
-            self.tidier.request(payload.channel_id, payload.message_id, emoji, payload.user_id,
-                                lambda: key not in self.current)
+            self.tidier.request(payload.channel_id, payload.message_id, emoji, payload.user_id)
             return
         key = (payload.message_id, payload.user_id)
         previous = self.current.get(key)
@@ -274,6 +272,10 @@ class VoteDesk:
         self._submit(VoteEvent("remove", ref.guild_id, ref.review_id, ref.factor, payload.user_id, choice, self.clock()))
 
     def _submit(self, event: VoteEvent) -> None:
-        future = self.ingestor.submit(event)
+        try:
+            future = self.ingestor.submit(event)
+        except IngestClosedError:
+            # Shutting down: the reconciliation at the next start reads this reaction back.
+            return
         if self.observer is not None:
             self.observer(event, future)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
@@ -28,8 +29,9 @@ _TEXT_INDENT = re.compile(r"(?:^|;|\s)text-indent\s*:\s*-\s*(\d{3,})(?:\.\d+)?\s
 _UNSAFE_SELECTOR = re.compile(r"[:@\\{}]|^\s*$")
 
 
+@lru_cache(maxsize=4096)
 def hiding_reason(style: str) -> str | None:
-    """Why a CSS declaration block hides its element, or None."""
+    """Why a CSS declaration block hides its element, or None (cached: pages repeat inline styles)."""
     s = style.lower()
     if "none" in s and _DISPLAY_NONE.search(s):
         return "display:none"

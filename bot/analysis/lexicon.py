@@ -98,6 +98,9 @@ LINK_METRICS = tuple(
 LINK_SELLING_HREF = re.compile(
     r"write-for-us|writeforus|guest-post|guestpost|submit-(?:an?-)?(?:article|post)|sponsored-post|buy-links|link-insertion"
 )
+# Every match of LINK_SELLING_HREF contains one of these: the regex (which has no literal start to
+# jump between, so it tries every position) runs only when one is there.
+LINK_SELLING_HREF_GATES = ("write", "guest", "submit-", "sponsored-post", "buy-links", "link-insertion")
 
 # Disclosure that a post was paid for: its links must then carry rel=sponsored (or nofollow).
 # Searched where disclosures sit: the title, the start and end of the article, disclosure blocks.

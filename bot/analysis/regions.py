@@ -180,7 +180,9 @@ class PathClassifier:
         if parent is None:
             state = self._root
         else:
-            state = self._memo.get(parent.mem_id) or self._state(parent)
+            state = self._memo.get(parent.mem_id)
+            if state is None:
+                state = self._state(parent)
         mid = node.mem_id
         if mid in self._special:  # the link itself is main, a drop block or hidden: rare
             state = self._step(state, mid, tag, node)

@@ -7,6 +7,7 @@ import time
 
 import aiosqlite
 
+from bot.review.votes import VoteOps
 from tests.e2e.review_helpers import BAD, GOOD, UNSURE, eventually, open_review, stored_votes, wait_votes
 
 
@@ -123,7 +124,12 @@ async def test_close_by_requester_posts_the_verdict_and_archives(fake_discord, b
     assert f"<@{requester.id}>" in notice.content and "high" in notice.content
     sent = [c for c in fake_discord.calls("POST", f"/channels/{channel.id}/messages")]
     assert sent[-1].json["allowed_mentions"]["parse"] == []
-    # Votes after the close are ignored.
+    # A vote arriving after the close is not counted (the fake lets the event through regardless).
+    before = await stored_votes(bot_process, review.id)
+    fake_discord.add_reaction(review.factors["relevance"], members[5].id, BAD)
+    await fake_discord.flush()
+    await bot_process.bot.get_cog("Reviews").ingestor.submit_ops(VoteOps())  # whatever was queued is written
+    assert await stored_votes(bot_process, review.id) == before
     audit = await bot_process.services.db.fetchall(
         "SELECT action, actor_id FROM audit_log WHERE review_id = ? ORDER BY id", (review.id,))
     assert [tuple(r) for r in audit] == [("opened", requester.id), ("closed", requester.id)]

@@ -129,3 +129,27 @@ async def test_a_storm_coalesces_summary_edits_within_rate_limits(fake_discord, 
 async def _settled(bot_process) -> bool:
     cog = bot_process.bot.get_cog("Reviews")
     return not cog._tasks and not any(cog.coalescer.is_pending(r) for r in (cog.desk.reviews or {}))
+
+
+async def test_a_moderator_clearing_reactions_withdraws_those_votes(fake_discord, bot_process, world, page_site):
+    guild, channel, members = world
+    await bot_process.start()
+    review, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
+    rel, overall = review.factors["relevance"], review.factors["overall"]
+    await fake_discord.react(members[1], rel, GOOD)
+    await fake_discord.react(members[2], rel, BAD)
+    await fake_discord.react(members[1], overall, UNSURE)
+    await wait_votes(bot_process, review.id, {("relevance", members[1].id): "good",
+                                              ("relevance", members[2].id): "bad",
+                                              ("overall", members[1].id): "unsure"})
+    fake_discord.clear_reactions(rel, BAD)  # one emoji
+    await fake_discord.flush()
+    await wait_votes(bot_process, review.id, {("relevance", members[1].id): "good",
+                                              ("overall", members[1].id): "unsure"})
+    fake_discord.clear_reactions(rel, None)  # all of them
+    await fake_discord.flush()
+    await wait_votes(bot_process, review.id, {("overall", members[1].id): "unsure"})
+    # The bot puts its vote reactions back so members can vote again.
+    await fake_discord.wait_for(
+        lambda: all(fake_discord.bot_user.id in rel.reactors(e) for e in (GOOD, UNSURE, BAD)), timeout=5,
+        what="the vote reactions restored")

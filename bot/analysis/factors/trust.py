@@ -9,6 +9,7 @@ one missing; domain shape: two or more hyphens −10, digits −5, a first label
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -22,6 +23,7 @@ from bot.analysis.lexicon import (
     CONTACT_HREF,
     LINK_METRICS,
     LINK_SELLING_HREF,
+    LINK_SELLING_HREF_GATES,
     LINK_SELLING_PHRASES,
     SPAM_TLDS,
 )
@@ -29,6 +31,7 @@ from bot.analysis.report import Factor
 from bot.analysis.urls import brand_of, host_of
 
 ID = "trust"
+_SCHEME_AND_HOST = re.compile(r"^[^\n]*?//[^/\n]*", re.M)
 
 
 def _phrases_in(text: str, phrases: tuple[str, ...]) -> list[str]:
@@ -60,7 +63,7 @@ def footprints(inp: Inputs) -> list[str]:
     if metric:
         found.append(f"'{metric}' (link metrics for sale)")
     internal = "\n".join(s.link.href.lower() for s in inp.scan.links if s.link.internal)
-    m2 = LINK_SELLING_HREF.search(internal)
+    m2 = LINK_SELLING_HREF.search(internal) if any(map(internal.__contains__, LINK_SELLING_HREF_GATES)) else None
     if m2:
         line_start = internal.rfind("\n", 0, m2.start()) + 1
         line_end = internal.find("\n", m2.end())
@@ -70,16 +73,11 @@ def footprints(inp: Inputs) -> list[str]:
 
 
 def _identity_signals(inp: Inputs) -> tuple[bool, bool, bool]:
-    paths: list[str] = []
-    anchors: list[str] = []
-    for s in inp.scan.links:
-        if s.link.internal:
-            rest = s.link.href.split("//", 1)[-1]
-            slash = rest.find("/")
-            paths.append(rest[slash:] if slash != -1 else "/")
-            anchors.append(s.link.anchor_text.lower())
-    path_blob = "\n".join(paths)
-    anchor_blob = "\n".join(anchors)
+    internal = [s.link for s in inp.scan.links if s.link.internal]
+    # Link hrefs are absolute: dropping "scheme://host" from each line leaves the paths (an empty
+    # line for a bare host, which no pattern below matches, just like "/").
+    path_blob = _SCHEME_AND_HOST.sub("", "\n".join([link.href for link in internal]))
+    anchor_blob = "\n".join([link.anchor_text for link in internal]).lower()
     about = bool(ABOUT_HREF.search(path_blob) or ABOUT_ANCHOR.search(anchor_blob))
     contact = bool(CONTACT_HREF.search(path_blob) or CONTACT_ANCHOR.search(anchor_blob))
     if not contact:
