@@ -103,6 +103,8 @@ def scan_links(
     classify = classify_anchor_fast
     # Navigation and footer repeat the same hrefs: resolve each distinct href once per page.
     resolved_cache: dict[str, tuple[str, str, str, str, bool, bool] | None] = {}
+    # (site, brand, internal) per host: most links of a page point at a handful of hosts.
+    host_cache: dict[str, tuple[str, str, bool]] = {}
     for node in nodes[:MAX_LINKS] if total > MAX_LINKS else nodes:
         attrs = node.attributes
         raw = attrs.get("href") or ""
@@ -114,9 +116,12 @@ def scan_links(
             else:
                 stripped = raw.lstrip()
                 host = base_host if stripped.startswith("/") and not stripped.startswith("//") else host_of(url)
-                site = registrable_domain(host) if host else ""
+                per_host = host_cache.get(host)
+                if per_host is None:
+                    site = registrable_domain(host) if host else ""
+                    per_host = host_cache[host] = (site, brand_of(site), bool(site) and site == page_site)
                 is_target = target is not None and target_host_hint in url.lower() and target.matches(url)
-                resolved = (url, host, site, brand_of(site), bool(site) and site == page_site, is_target)
+                resolved = (url, host, *per_host, is_target)
             resolved_cache[raw] = resolved
         if resolved is None:
             raw = raw.strip()

@@ -117,3 +117,12 @@ def test_hidden_ancestor_and_region_are_both_reported():
     assert link.hidden
     placement = next(f for f in report.factors if f.id == "placement")
     assert any("display:none" in e for e in placement.evidence)
+
+
+def test_link_selling_hrefs_are_still_found_behind_the_substring_gate():
+    for path in ("/write-for-us/", "/guestpost", "/submit-an-article", "/buy-links?x=1"):
+        html = page(after=f'<div class="promo"><a href="{path}">Work with us</a></div>')
+        trust = next(f for f in analyze(html, URL).factors if f.id == "trust")
+        assert any(f"link to https://www.runblog.co.uk{path}" in e for e in trust.evidence), (path, trust.evidence)
+    trust = next(f for f in analyze(page(), URL).factors if f.id == "trust")
+    assert not any("link-selling" in e for e in trust.evidence)
