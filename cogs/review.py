@@ -180,7 +180,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         url: app_commands.Range[str, 1, 2048],
         target: app_commands.Range[str, 1, 2048] | None = None,
         keyword: app_commands.Range[str, 1, 100] | None = None,
-        note: app_commands.Range[str, 1, 500] | None = None,
+        note: app_commands.Range[str, 1, 6000] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         checker = self.services.checker

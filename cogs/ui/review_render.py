@@ -102,7 +102,7 @@ def summary_embed(
     if review.keyword:
         lines.append(f"**Keyword** {safe(review.keyword, 100)}")
     if review.note:
-        lines.append(f"**Note** {safe(review.note, 500)}")
+        lines.append(f"**Note** {safe(review.note, 1000)}")
     lines.append("")
     lines.append("Vote on each factor below with 🟢 good · 🟡 unsure · 🔴 bad. One vote per factor; a new "
                  "reaction replaces your earlier one, removing it withdraws your vote.")
