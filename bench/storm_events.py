@@ -64,3 +64,19 @@ def expected_votes(events: Sequence[VoteEvent]) -> dict[VoteKey, Choice]:
 def expected_tally(events: Sequence[VoteEvent]) -> dict[str, dict[str, int]]:
     counts = Counter((key.factor, choice.value) for key, choice in expected_votes(events).items())
     return {f: {c.value: counts[(f, c.value)] for c in Choice} for f in FACTOR_IDS}
+
+
+def switch_removals(events: Sequence[VoteEvent]) -> set[int]:
+    """Indexes of the removals that only take back a superseded reaction (a switch's second half):
+    left out when the bot's own paced clean-up is to remove those reactions instead."""
+    current: dict[tuple[str, int], Choice] = {}
+    found: set[int] = set()
+    for i, event in enumerate(events):
+        key = (event.factor, event.member_id)
+        if event.kind == "add":
+            current[key] = event.choice
+        elif current.get(key) != event.choice:
+            found.add(i)
+        else:
+            del current[key]
+    return found

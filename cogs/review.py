@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 # Longest auto-archive Discord offers: a review thread must stay open for its whole deadline.
 AUTO_ARCHIVE_MINUTES = 10080
 DEADLINE_CHECK_CAP_SECONDS = 60.0
+SERVER_ERROR_RETRY_DELAYS = (0.5, 2.0)
 _TAG_NAMES = ("review", "open")
 
 
@@ -503,6 +505,10 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         if open_review is None:
             return  # closed or broken meanwhile: its votes are final
         messages = open_review.factor_messages
+        # The stored votes are read BEFORE the reactions: the writes are conditional on them, so a
+        # live change landing during the read only makes a write miss. Read after, a vote withdrawn
+        # live between the two reads would be inserted again from the stale reactions.
+        stored = await self.services.votes.votes_for_review(review.id, review.guild_id)
         try:
             observed = await read_reactions(self.bot, review.thread_id, messages)
         except ReviewGone as gone:
@@ -510,7 +516,6 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             return
         members = await members_of(self.bot.get_guild(review.guild_id), observed.users)
         eligible = {uid: self.desk.check(open_review, voter_facts(m, uid)).ok for uid, m in members.items()}
-        stored = await self.services.votes.votes_for_review(review.id, review.guild_id)
         ops = reconcile(guild_id=review.guild_id, review_id=review.id, stored=stored, observed=observed.reactions,
                         is_eligible=lambda uid: eligible.get(uid, False), now=self.clock())
         for factor_id, by_emoji in observed.reactions.items():
@@ -521,7 +526,10 @@ class ReviewsCog(commands.Cog, name="Reviews"):
                     if eligible.get(uid):
                         seen.setdefault(uid, set()).add(choice_for_emoji(emoji))
             for uid, choices in seen.items():
-                self.desk.current[(message_id, uid)] = pick_choice(choices)
+                # A live switch seen meanwhile knows the latest choice (its superseded reaction
+                # is waiting to be tidied): keep it while its reaction stands, as reconcile does.
+                if self.desk.current.get((message_id, uid)) not in choices:
+                    self.desk.current[(message_id, uid)] = pick_choice(choices)
         try:
             if ops:
                 await self.ingestor.submit_ops(ops)
@@ -588,17 +596,18 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             except (ReviewGone, discord.HTTPException):
                 thread = None
         if thread is not None:
-            try:
-                await thread.send(embed=verdict_embed(review, verdict, closed_by=review.closed_by,
-                                                      reason=review.close_reason or ""))
-                if review.summary_message_id:
-                    summary = thread.get_partial_message(review.summary_message_id)
-                    await summary.edit(embed=summary_embed(review, report, tally, verdict=verdict),
-                                       view=review_view(review.id, is_open=False))
+            # Each step on its own: a verdict that could not be posted still shows in the summary,
+            # and the thread is still archived.
+            await self._finishing_step(review.id, "post the verdict", lambda: thread.send(
+                embed=verdict_embed(review, verdict, closed_by=review.closed_by, reason=review.close_reason or "")))
+            if review.summary_message_id:
+                summary = thread.get_partial_message(review.summary_message_id)
+                if await self._finishing_step(review.id, "edit the summary", lambda: summary.edit(
+                        embed=summary_embed(review, report, tally, verdict=verdict),
+                        view=review_view(review.id, is_open=False))):
                     self.summary_edits += 1
-                await thread.edit(archived=True, locked=True)
-            except discord.HTTPException as exc:
-                log.warning("could not finish the thread of review %s: %s", review.id, exc)
+            await self._finishing_step(review.id, "archive the thread",
+                                       lambda: thread.edit(archived=True, locked=True))
         if review.origin_channel_id != review.thread_id:
             origin = self.bot.get_partial_messageable(review.origin_channel_id)
             try:
@@ -606,6 +615,24 @@ class ReviewsCog(commands.Cog, name="Reviews"):
                                   allowed_mentions=discord.AllowedMentions.none())
             except discord.HTTPException as exc:
                 log.warning("could not tell the requester of review %s: %s", review.id, exc)
+
+    async def _finishing_step(self, review_id: int, what: str, call: Callable[[], Awaitable[Any]]) -> bool:
+        """One REST call of closing a review. discord.py retries 500/502/504 itself but gives up at
+        once on other 5xx (503 when Discord is overloaded): those get a few more tries, since the
+        review is closed already and nothing else would publish its verdict."""
+        for delay in (*SERVER_ERROR_RETRY_DELAYS, None):
+            try:
+                await call()
+                return True
+            except discord.DiscordServerError as exc:
+                if delay is None:
+                    log.warning("could not %s of review %s: %s", what, review_id, exc)
+                    return False
+                await asyncio.sleep(delay)
+            except discord.HTTPException as exc:
+                log.warning("could not %s of review %s: %s", what, review_id, exc)
+                return False
+        return False
 
     async def reopen_review(self, review: Review, actor_id: int) -> Review:
         services = self.services

@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.analysis.anchors import classify_anchor_fast
-from bot.analysis.content import MainContent
+from bot.analysis.content import DROP_ATTR, MAIN_ATTR, MainContent
 from bot.analysis.hiding import HidingRule, apply_rules, explain_rule, hiding_rules
-from bot.analysis.regions import PathClassifier, hidden_elements
+from bot.analysis.regions import MARKED, PathClassifier, hidden_elements
 from bot.analysis.report import Link
 from bot.analysis.urls import Target, brand_of, host_of, registrable_domain, resolve_href
 
 MAX_LINKS = 5000
 MAX_ANCHOR_CHARS = 300
 MAX_IMAGE_DEPTH = 12  # an image deeper than this inside its link is not looked for
+
+_LINKS_AND_MARKS = "a[href], area[href], " + MARKED
+_new_object = object.__new__
+_set_attr = object.__setattr__
 
 
 class ScannedLink:
@@ -49,23 +53,24 @@ class LinkScan:
         return self.total_found > MAX_LINKS
 
 
-def _image_alts(tree: LexborHTMLParser) -> dict[int, str]:
-    """mem_id of each link that holds an image → the first image's alt ("" when none).
+def _image_alt(link: LexborNode, link_id: int) -> str | None:
+    """Alt text of the images a link holds: the first non-empty alt of an ``img`` whose nearest
+    enclosing link is this one ("" for an svg/picture or alt-less img), None when it holds none.
 
-    One query for all images in links instead of a selector compiled per link."""
-    alts: dict[int, str] = {}
-    for img in tree.css("a[href] img, a[href] svg, a[href] picture"):
+    Asked only for links without text (a handful per page), which is far cheaper than one
+    whole-page query for every image in a link."""
+    found: str | None = None
+    for img in link.css("img, svg, picture"):
         cur = img.parent
         for _ in range(MAX_IMAGE_DEPTH):
             if cur is None:
                 break
             if cur.tag == "a":
-                mid = cur.mem_id
-                if not alts.get(mid):
-                    alts[mid] = (img.attributes.get("alt") or "") if img.tag == "img" else ""
+                if not found and cur.mem_id == link_id:
+                    found = (img.attributes.get("alt") or "") if img.tag == "img" else ""
                 break
             cur = cur.parent
-    return alts
+    return found
 
 
 def scan_links(
@@ -89,24 +94,44 @@ def scan_links(
     rules, rules_capped = hiding_rules(style_texts)
     for mid, reason in apply_rules(tree, rules).items():
         hidden.setdefault(mid, reason)
-    classifier = PathClassifier(tree, main.nodes, hidden)
-    place = classifier.place
-
-    alts = _image_alts(tree)
-    nodes = tree.css("a[href], area[href]")
-    total = len(nodes)
+    # Links and the content marks in one walk of the page. A node matching several selectors of
+    # the list comes once per selector, in a row: only the first is kept.
+    found: list[tuple[LexborNode, dict[str, str | None], str, int]] = []
+    marks: list[tuple[LexborNode, dict[str, str | None]]] = []
+    last_mid = -1
+    for node in tree.css(_LINKS_AND_MARKS):
+        mid = node.mem_id
+        if mid == last_mid:
+            continue
+        last_mid = mid
+        attrs = node.attributes
+        tag = node.tag or ""
+        if (tag == "a" or tag == "area") and "href" in attrs:
+            found.append((node, attrs, tag, mid))
+        if MAIN_ATTR in attrs or DROP_ATTR in attrs:
+            marks.append((node, attrs))
+    classifier = PathClassifier(tree, main.nodes, hidden, marks)
+    total = len(found)
     links: list[ScannedLink] = []
     append = links.append
     others: list[str] = []
     target_host_hint = target.domain if target is not None else ""
     hidden_get = hidden.get
     classify = classify_anchor_fast
+    # The classifier's memo and special set, read directly: the place of a link is mostly one
+    # dict look-up of its parent's state, which a method call per link would double.
+    memo_get = classifier.memo.get
+    special = classifier.special
+    root_state = classifier.root
+    state_of = classifier.state_of
+    step = classifier.step
     # Navigation and footer repeat the same hrefs: resolve each distinct href once per page.
     resolved_cache: dict[str, tuple[str, str, str, str, bool, bool] | None] = {}
     # (site, brand, internal) per host: most links of a page point at a handful of hosts.
     host_cache: dict[str, tuple[str, str, bool]] = {}
-    for node in nodes[:MAX_LINKS] if total > MAX_LINKS else nodes:
-        attrs = node.attributes
+    # rel values repeat too ("nofollow", "noopener noreferrer").
+    rel_cache: dict[str, tuple[str, ...]] = {}
+    for node, attrs, tag, mid in found[:MAX_LINKS] if total > MAX_LINKS else found:
         raw = attrs.get("href") or ""
         resolved = resolved_cache.get(raw, False)
         if resolved is False:
@@ -129,7 +154,6 @@ def scan_links(
                 others.append(raw[:200])
             continue
         url, host, site, brand, internal, is_target = resolved
-        tag = node.tag or "a"
         # Anchor text; else the image alt (or area alt); else aria-label / title.
         text = " ".join(node.text(deep=True, separator=" ").split()) if tag == "a" else ""
         is_image = False
@@ -138,22 +162,45 @@ def scan_links(
                 alt = attrs.get("alt")
                 is_image = True
             else:
-                alt = alts.get(node.mem_id)
+                alt = _image_alt(node, mid)
                 is_image = alt is not None
             text = " ".join((alt or attrs.get("aria-label") or attrs.get("title") or "").split())
         if len(text) > MAX_ANCHOR_CHARS:
             text = text[:MAX_ANCHOR_CHARS]
         rel_attr = attrs.get("rel")
-        where, hidden_by = place(node, tag)
+        if rel_attr:
+            rels = rel_cache.get(rel_attr)
+            if rels is None:
+                rels = rel_cache[rel_attr] = tuple(dict.fromkeys(rel_attr.lower().split()))
+        else:
+            rels = ()
+        # Placement: the parent's memoised state, then the link's own step when it is special.
+        parent = node.parent
+        if parent is None:
+            state = root_state
+        else:
+            state = memo_get(parent.mem_id)
+            if state is None:
+                state = state_of(parent)
+        if mid in special:
+            state = step(state, mid, tag, node)
+        hidden_by = state[1]
         hidden_reason = None if hidden_by is None else hidden_get(hidden_by, "hidden")
-        link = Link(
-            url,
-            text,
-            classify(text, is_image, brand, keyword),
-            tuple(dict.fromkeys(rel_attr.lower().split())) if rel_attr else (),
-            where,
-            internal,
-            hidden_reason is not None,
+        # A Link per link: filling its __dict__ in one go costs half of the frozen dataclass'
+        # __init__ (which sets each of its seven fields through object.__setattr__).
+        link = _new_object(Link)
+        _set_attr(
+            link,
+            "__dict__",
+            {
+                "href": url,
+                "anchor_text": text,
+                "anchor_class": classify(text, is_image, brand, keyword),
+                "rel": rels,
+                "placement": state[0],
+                "internal": internal,
+                "hidden": hidden_reason is not None,
+            },
         )
         append(ScannedLink(link, node, host, site, is_target, hidden_reason))
     scan = LinkScan(

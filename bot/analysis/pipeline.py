@@ -24,7 +24,7 @@ from bot.analysis.links import scan_links
 from bot.analysis.page import read_page
 from bot.analysis.report import ContentSummary, Report
 from bot.analysis.risk import assess
-from bot.analysis.text_stats import figures, word_count
+from bot.analysis.text_stats import count_words, figures
 from bot.analysis.urls import host_of, parse_target, registrable_domain
 
 MAX_CONTENT_CHARS = 100_000
@@ -77,9 +77,14 @@ def analyze(
         keyword=keyword,
         base_href=facts.base_href,
     )
-    n_words = word_count(main.text)
+    main_lower = main.text.lower()
+    main_words = main_lower.split()
+    n_words = count_words(main_words)
     # Scripts and styles are not page text; strip them only now that links and content are read.
-    tree.strip_tags(["script", "style", "template"])
+    # One walk finds all three (strip_tags walks the page once per tag); each is unlinked the way
+    # strip_tags does it (the node alone: its subtree goes with it).
+    for node in tree.css("script, style, template"):
+        node.decompose(False)
     body = tree.body
     # Newlines inside text nodes become spaces so phrases match; other runs of spaces are rare
     # enough in phrases that collapsing the whole text is not worth its cost.
@@ -90,7 +95,7 @@ def analyze(
         page_site=registrable_domain(host_of(final_url).lower()),
         facts=facts,
         main=main,
-        main_figures=figures(main.text, n_words),
+        main_figures=figures(main.text, n_words, main_lower),
         page_text=page_text,
         page_text_lower=page_text.lower(),
         scan=scan,
@@ -99,6 +104,7 @@ def analyze(
         keyword=keyword,
         context=context,
     )
+    inp.share_main_text(main_lower, main_words)
     signals: set[str] = set()
     factors = (
         relevance(inp),

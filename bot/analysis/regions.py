@@ -22,6 +22,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.analysis.content import DROP_ATTR, MAIN_ATTR
 
+# Elements content.py marked as main content or as boilerplate inside it.
+MARKED = f"[{MAIN_ATTR}], [{DROP_ATTR}]"
 REGION_KINDS = ("navigation", "header", "footer", "sidebar", "comments")
 MAX_DEPTH = 4000
 
@@ -140,16 +142,25 @@ class PathClassifier:
     state object unchanged.
     """
 
-    def __init__(self, tree: LexborHTMLParser, main_nodes: tuple[LexborNode, ...], hidden: dict[int, str]) -> None:
+    def __init__(
+        self,
+        tree: LexborHTMLParser,
+        main_nodes: tuple[LexborNode, ...],
+        hidden: dict[int, str],
+        marks: list[tuple[LexborNode, dict[str, str | None]]] | None = None,
+    ) -> None:
+        """`marks`: the (node, attributes) of every element carrying MAIN_ATTR or DROP_ATTR, when
+        the caller found them already (the link scan does, in its own query); else queried here."""
         self._hidden = hidden
-        self._memo: dict[int, _State] = {}
+        self.memo: dict[int, _State] = {}
         self._main_ancestors: set[int] = set()
         self._main_ids: set[int] = set()
         self._drop_ids: set[int] = set()
         self.weak_main = any(n.tag in _STOP_TAGS for n in main_nodes)
         marked = list(main_nodes)
-        for n in tree.css(f"[{MAIN_ATTR}], [{DROP_ATTR}]"):
-            attrs = n.attributes
+        if marks is None:
+            marks = [(n, n.attributes) for n in tree.css(MARKED)]
+        for n, attrs in marks:
             if DROP_ATTR in attrs:
                 self._drop_ids.add(n.mem_id)
             if MAIN_ATTR in attrs:
@@ -169,28 +180,28 @@ class PathClassifier:
             self._main_ids.clear()
         self.has_main = bool(self._main_ids)
         self._outside = "content" if self.weak_main else "other"
-        self._root: _State = (self._outside, None, False, None, None, False, False)
+        self.root: _State = (self._outside, None, False, None, None, False, False)
         # Elements whose step needs more than a region look-up (main content and its ancestors
         # are never regions, whatever their names).
-        self._special = set(hidden) | self._main_ids | self._drop_ids | self._main_ancestors
+        self.special = set(hidden) | self._main_ids | self._drop_ids | self._main_ancestors
 
     def place(self, node: LexborNode, tag: str) -> tuple[str, int | None]:
         """(placement, mem_id of the outermost element that hides the link or None) of a link."""
         parent = node.parent
         if parent is None:
-            state = self._root
+            state = self.root
         else:
-            state = self._memo.get(parent.mem_id)
+            state = self.memo.get(parent.mem_id)
             if state is None:
-                state = self._state(parent)
+                state = self.state_of(parent)
         mid = node.mem_id
-        if mid in self._special:  # the link itself is main, a drop block or hidden: rare
-            state = self._step(state, mid, tag, node)
+        if mid in self.special:  # the link itself is main, a drop block or hidden: rare
+            state = self.step(state, mid, tag, node)
         return state[0], state[1]
 
-    def _state(self, node: LexborNode) -> _State:
-        memo = self._memo
-        special = self._special
+    def state_of(self, node: LexborNode) -> _State:
+        memo = self.memo
+        special = self.special
         chain: list[tuple[LexborNode, int, str]] = []
         state: _State | None = None
         cur: LexborNode | None = node
@@ -201,25 +212,25 @@ class PathClassifier:
                 break
             tag = cur.tag or ""
             if tag in _STOP_TAGS or len(chain) >= MAX_DEPTH:
-                state = self._root if mid not in self._hidden else (self._outside, mid, False, None, None, False, False)
+                state = self.root if mid not in self._hidden else (self._outside, mid, False, None, None, False, False)
                 memo[mid] = state
                 break
             chain.append((cur, mid, tag))
             cur = cur.parent
         if state is None:
-            state = self._root
+            state = self.root
         # Most elements mark nothing: they take their parent's state without a method call.
         for n, mid, tag in reversed(chain):
             if mid in special:
-                state = self._step(state, mid, tag, n)
+                state = self.step(state, mid, tag, n)
             elif tag not in _SKIP_TAGS:
                 kind = _region_of_element(tag, n.attributes)
                 if kind:
-                    state = self._step(state, mid, tag, n, kind)
+                    state = self.step(state, mid, tag, n, kind)
             memo[mid] = state
         return state
 
-    def _step(self, state: _State, mid: int, tag: str, node: LexborNode, kind: str | None = None) -> _State:
+    def step(self, state: _State, mid: int, tag: str, node: LexborNode, kind: str | None = None) -> _State:
         """The state of `node` (mem_id `mid`, tag `tag`, region `kind` when already known) inside an
         element whose state is `state`."""
         hid = mid in self._hidden and state[1] is None

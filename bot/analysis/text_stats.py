@@ -21,7 +21,12 @@ _PUNCT_SET = frozenset(_PUNCT)
 
 def word_count(text: str) -> int:
     """Number of whitespace-separated words; stray punctuation tokens ("—", "|") are not words."""
-    tokens = text.split()
+    return count_words(text.split())
+
+
+def count_words(tokens: list[str]) -> int:
+    """word_count of already split text. Lower-casing changes neither the splitting nor which
+    tokens are punctuation, so the tokens of the lower-cased text give the same count."""
     # Only one-character tokens can be in the set: map() keeps the loop in C.
     return len(tokens) - sum(map(_PUNCT_SET.__contains__, tokens))
 
@@ -64,14 +69,16 @@ class TextFigures:
     duplicate_sentence_ratio: float  # share of sentences (5+ words) that repeat an earlier one
 
 
-def figures(text: str, n_words: int | None = None) -> TextFigures:
+def figures(text: str, n_words: int | None = None, text_lower: str | None = None) -> TextFigures:
+    """Figures of `text`; `n_words` and `text_lower` (its word_count and lower-cased form) save
+    recomputing them when the caller has them already."""
     n = n_words if n_words is not None else word_count(text)
     sentences = sentences_of(text)
     sc = max(1, len(sentences))
     avg = n / sc
     flesch = None
     if n >= 50:
-        syllables = max(_syllables(text.lower()), n)
+        syllables = max(_syllables(text_lower if text_lower is not None else text.lower()), n)
         flesch = 206.835 - 1.015 * min(avg, 80.0) - 84.6 * (syllables / n)
     long_sentences = [s for s in sentences if s.count(" ") >= 4]
     dup = 1 - len(set(long_sentences)) / len(long_sentences) if long_sentences else 0.0
@@ -119,9 +126,10 @@ def keyword_counts(text_lower: str, terms: list[str]) -> dict[str, int]:
     }
 
 
-def top_word(text_lower: str) -> tuple[str, int] | None:
-    """The most frequent non-stop word (whitespace tokens, punctuation trimmed)."""
-    common = Counter(text_lower.split()).most_common(40)
+def top_word(text_lower: str, tokens: list[str] | None = None) -> tuple[str, int] | None:
+    """The most frequent non-stop word (whitespace tokens, punctuation trimmed); `tokens`, when
+    given, are ``text_lower.split()`` already made."""
+    common = Counter(tokens if tokens is not None else text_lower.split()).most_common(40)
     merged: Counter[str] = Counter()
     for token, count in common:
         word = token.strip(_PUNCT)

@@ -44,6 +44,17 @@ class Inputs:
     def main_text_lower(self) -> str:
         return self.main.text.lower()
 
+    @cached_property
+    def main_words_lower(self) -> list[str]:
+        """Whitespace tokens of the lower-cased main text."""
+        return self.main_text_lower.split()
+
+    def share_main_text(self, lower: str, words_lower: list[str]) -> None:
+        """Hand over the lower-cased main text and its tokens when the caller made them already
+        (the pipeline needs them for the word count), so no factor computes them again."""
+        self.__dict__["main_text_lower"] = lower
+        self.__dict__["main_words_lower"] = words_lower
+
     def keyword_term_counts(self, terms: list[str]) -> dict[str, int]:
         """Counts of a few (stemmed) terms in the main text, without building the whole vocabulary."""
         return keyword_counts(self.main_text_lower, terms)

@@ -68,7 +68,7 @@ def content_quality(inp: Inputs) -> Factor:
             score -= 30
         elif per100 > 2:
             score -= 10
-    top = top_word(inp.main_text_lower) if wc >= 100 else None
+    top = top_word(inp.main_text_lower, inp.main_words_lower) if wc >= 100 else None
     if top is not None:
         term, count = top
         if count / wc > 0.06:
