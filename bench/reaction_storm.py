@@ -366,7 +366,8 @@ async def run_mode(members: int, chunk: int, rounds: int, *, separate: bool, bot
     print(f"      bot / floor (commit every 200):                 {statistics.median(rate) / batched:.2f}x")
     print(f"summary edits: {_spread([b['edits'] for b in bots], '.0f')} PATCHes per storm "
           f"(cog counted {first['edits_by_cog']} in round 1); 429s hit: {[b['rate_limit_hits'] for b in bots]}; "
-          f"superseded reactions removed by the bot: {[b['tidied'] for b in bots]}")
+          f"superseded reactions removed by the bot: {[b['tidied'] for b in bots]} "
+          f"(its paced clean-up done {_spread([b['cleanup_seconds'] for b in bots], '.1f')} s after the storm)")
     print(f"final tally exact: vs event model {'YES' if all(b['exact_vs_model'] for b in bots) else 'NO'}, "
           f"vs reactions on the fake {'YES' if all(b['exact_vs_fake'] for b in bots) else 'NO'} "
           f"(all {rounds} rounds)")

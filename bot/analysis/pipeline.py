@@ -81,10 +81,7 @@ def analyze(
     main_words = main_lower.split()
     n_words = count_words(main_words)
     # Scripts and styles are not page text; strip them only now that links and content are read.
-    # One walk finds all three (strip_tags walks the page once per tag); each is unlinked the way
-    # strip_tags does it (the node alone: its subtree goes with it).
-    for node in tree.css("script, style, template"):
-        node.decompose(False)
+    tree.strip_tags(["script", "style", "template"])
     body = tree.body
     # Newlines inside text nodes become spaces so phrases match; other runs of spaces are rare
     # enough in phrases that collapsing the whole text is not worth its cost.
