@@ -53,7 +53,8 @@ def render_report(report: Report, *, color: bool = False) -> str:
         verdict = factor["verdict"]
         mark = _paint(_VERDICT_MARK.get(verdict, verdict), _VERDICT_COLOR.get(verdict, "0"), color)
         label = FACTOR_LABELS.get(factor["id"], factor["id"])
-        lines.append(f"[{mark}] {label:<16} {factor['score']:>3}/100")
+        score = "  n/a" if verdict == "unknown" else f"{factor['score']:>3}/100"
+        lines.append(f"[{mark}] {label:<16} {score}")
         for item in factor["evidence"][:4]:
             lines.append(f"         - {item}")
     lines.append("")

@@ -53,7 +53,8 @@ def report_embed(
         emoji = VERDICT_EMOJI.get(factor["verdict"], "⚪")
         label = FACTOR_LABELS.get(factor["id"], factor["id"])
         evidence = safe(factor["evidence"][0], 150) if factor["evidence"] else ""
-        lines.append(f"{emoji} **{label}** {factor['score']} — {evidence}")
+        score = "" if factor["verdict"] == "unknown" else f" {factor['score']}"
+        lines.append(f"{emoji} **{label}**{score} — {evidence}")
     embed.description = clip("\n".join(lines), 4000)
     flags = report.get("flags") or []
     risk_value = f"{RISK_EMOJI.get(level, '')} **{level.upper()}** ({risk['score']}/100)"
