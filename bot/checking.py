@@ -139,14 +139,19 @@ class LinkChecker:
         if self._own_executor:
             self.executor.shutdown(wait=False, cancel_futures=True)
 
-    def validate(self, url: str) -> str:
-        """Refuse a bad URL before any work is queued (raises RefusedURL)."""
-        return normalize_url(url, self.fetch_settings)
+    def validate(self, url: str, target: str | None = None) -> tuple[str, str | None]:
+        """Refuse a bad URL (or target URL) before any work is queued (raises RefusedURL).
 
-    async def check(self, url: str, *, target: str | None = None, keyword: str | None = None) -> Report:
-        url = self.validate(url)
+        A target with a scheme is one page and is normalised like the URL; a bare domain stays as
+        given (it only selects links, and its home page is fetched through the same guard).
+        """
+        url = normalize_url(url, self.fetch_settings)
         if target and "://" in target:
             target = normalize_url(target, self.fetch_settings)
+        return url, target
+
+    async def check(self, url: str, *, target: str | None = None, keyword: str | None = None) -> Report:
+        url, target = self.validate(url, target)
         page_task = asyncio.create_task(self.fetcher.fetch_page(url))
         robots_task = asyncio.create_task(self.fetcher.robots(url))
         target_task = asyncio.create_task(self._target_info(target)) if target else None

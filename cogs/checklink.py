@@ -115,9 +115,7 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
         assert interaction.guild_id is not None
         checker = self.bot.services.checker
         try:
-            url = checker.validate(url)
-            if target and "://" in target:
-                target = checker.validate(target)
+            url, target = checker.validate(url, target)
         except FetchError as exc:
             await send_error(interaction, exc.user_message)
             return

@@ -187,9 +187,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         assert interaction.guild_id is not None
         checker = self.services.checker
         try:
-            url = checker.validate(url)
-            if target and "://" in target:
-                target = checker.validate(target)
+            url, target = checker.validate(url, target)
         except FetchError as exc:
             await send_error(interaction, exc.user_message)
             return
