@@ -38,55 +38,47 @@ class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=r"so:ask:(?P
         await cog.open_from_check(interaction, self.check_id)
 
 
-class CloseButton(discord.ui.DynamicItem[discord.ui.Button], template=r"so:close:(?P<review>\d+)"):
-    def __init__(self, review_id: int, *, disabled: bool = False) -> None:
+class ReviewActionButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"so:(?P<action>close|reopen):(?P<review>\d+)"
+):
+    """Close (requester or moderators) and Reopen (moderators) on a review's summary message."""
+
+    LOOKS: dict[str, tuple[str, str, discord.ButtonStyle]] = {
+        "close": ("Close review", "🔒", discord.ButtonStyle.danger),
+        "reopen": ("Reopen (moderators)", "🔓", discord.ButtonStyle.secondary),
+    }
+
+    def __init__(self, action: str, review_id: int, *, disabled: bool = False) -> None:
+        label, emoji, style = self.LOOKS[action]
         super().__init__(
-            discord.ui.Button(label="Close review", emoji="🔒", style=discord.ButtonStyle.danger,
-                              custom_id=f"so:close:{review_id}", disabled=disabled)
+            discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=f"so:{action}:{review_id}",
+                              disabled=disabled)
         )
+        self.action = action
         self.review_id = review_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> CloseButton:
-        return cls(int(match["review"]))
+    ) -> ReviewActionButton:
+        return cls(match["action"], int(match["review"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         cog = _reviews_cog(interaction)
         if cog is None:
             await send_error(interaction, "Reviews are not available right now.")
             return
-        await cog.handle_close(interaction, review_id=self.review_id)
-
-
-class ReopenButton(discord.ui.DynamicItem[discord.ui.Button], template=r"so:reopen:(?P<review>\d+)"):
-    def __init__(self, review_id: int, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(label="Reopen (moderators)", emoji="🔓", style=discord.ButtonStyle.secondary,
-                              custom_id=f"so:reopen:{review_id}", disabled=disabled)
-        )
-        self.review_id = review_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> ReopenButton:
-        return cls(int(match["review"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _reviews_cog(interaction)
-        if cog is None:
-            await send_error(interaction, "Reviews are not available right now.")
-            return
-        await cog.handle_reopen(interaction, review_id=self.review_id)
+        if self.action == "close":
+            await cog.handle_close(interaction, review_id=self.review_id)
+        else:
+            await cog.handle_reopen(interaction, review_id=self.review_id)
 
 
 def review_view(review_id: int, *, is_open: bool) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(CloseButton(review_id, disabled=not is_open))
-    view.add_item(ReopenButton(review_id, disabled=is_open))
+    view.add_item(ReviewActionButton("close", review_id, disabled=not is_open))
+    view.add_item(ReviewActionButton("reopen", review_id, disabled=is_open))
     return view
 
 
-REVIEW_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (AskButton, CloseButton, ReopenButton)
+REVIEW_BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (AskButton, ReviewActionButton)
