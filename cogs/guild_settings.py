@@ -306,6 +306,10 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
         retention = self.bot.settings.storage.retention_days_after_leave
         now = self.bot.clock()
         left_before = now - retention * 86400.0
+        # Removed while the bot was offline: no event came, but the guild is not in READY either.
+        for guild_id in await repo.guilds_with_data() - {g.id for g in self.bot.guilds}:
+            await repo.mark_left(guild_id, now)
+            log.info("guild %s is gone (left while the bot was offline); retention starts now", guild_id)
         purged = []
         for guild_id in await repo.guilds_to_purge(now, retention):
             if self.bot.get_guild(guild_id) is not None:

@@ -159,9 +159,20 @@ class GuildSettingsRepo:
     async def mark_left(self, guild_id: int, now: float) -> None:
         await self.db.execute(
             "INSERT INTO guild_settings (guild_id, left_at, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (guild_id) DO UPDATE SET left_at = excluded.left_at, updated_at = excluded.updated_at",
+            # The first departure counts: marking again (at every start) must not restart the clock.
+            "ON CONFLICT (guild_id) DO UPDATE SET left_at = COALESCE(guild_settings.left_at, excluded.left_at), "
+            "updated_at = excluded.updated_at",
             (guild_id, now, now),
         )
+
+    async def guilds_with_data(self) -> set[int]:
+        """Every guild the database holds anything for and has not marked as left (cross-guild)."""
+        rows = await self.db.fetchall(
+            "SELECT guild_id FROM guild_settings WHERE left_at IS NULL "
+            "UNION SELECT DISTINCT guild_id FROM checks UNION SELECT DISTINCT guild_id FROM reviews "
+            "EXCEPT SELECT guild_id FROM guild_settings WHERE left_at IS NOT NULL"
+        )
+        return {int(r[0]) for r in rows}
 
     async def mark_rejoined(self, guild_id: int, now: float) -> None:
         await self.db.execute(

@@ -209,3 +209,23 @@ async def _wait_for_settings(fake, services, guild_id, predicate):
 async def _wait_left(fake, services, guild_id):
     return await _wait_for_settings(fake, services, guild_id, lambda s: s.left_at is not None)
 
+
+
+async def test_a_guild_left_while_the_bot_was_offline_is_found_and_purged(fake_discord, bot_process, world):
+    guild, channel, members = world
+    gone_guild_id = 4242424242  # the bot holds data for it, but Discord no longer lists it
+    bot_process.settings = replace(bot_process.settings,
+                                   storage=replace(bot_process.settings.storage, retention_days_after_leave=30))
+    await bot_process.start()
+    services = bot_process.services
+    await seed_review(services, gone_guild_id, domain="gone.test", created_at=T0, requester_id=members[0].id)
+    await seed_review(services, guild.id, domain="here.test", created_at=T0, requester_id=members[0].id)
+    cog = bot_process.bot.get_cog("GuildSettings")
+    assert await cog.purge_departed_guilds() == []  # retention starts now: nothing purged yet
+    first = await services.guild_settings.get(gone_guild_id)
+    assert first.left_at is not None
+    assert (await services.guild_settings.get(guild.id)).left_at is None
+    await cog.purge_departed_guilds()  # marking again keeps the first departure time
+    assert (await services.guild_settings.get(gone_guild_id)).left_at == first.left_at
+    row = await services.db.fetchone("SELECT COUNT(*) FROM reviews WHERE guild_id = ?", (gone_guild_id,))
+    assert row[0] == 1
