@@ -79,3 +79,15 @@ async def test_missing_and_rejected_tokens_are_one_clear_line(tmp_path, fake_dis
         "error: Discord rejected the token: check DISCORD_TOKEN or [discord] token"
     )
     assert b"not-the-token" not in err
+
+
+async def test_dev_guild_gets_the_commands_instead_of_a_global_sync(tmp_path, fake_discord):
+    guild = fake_discord.add_guild("Dev")
+    cfg = _config(tmp_path, fake_discord, token=fake_discord.bot_token)
+    cfg.write_text(cfg.read_text().replace("[discord]\n", f"[discord]\ndev_guild_id = {guild.id}\n"))
+    proc = await _start("sync", "--config", str(cfg))
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    assert fake_discord.syncs(None) == []
+    [synced] = fake_discord.syncs(guild.id)
+    assert {"checklink", "secondopinion", "history", "settings"} <= {c["name"] for c in synced.commands}
