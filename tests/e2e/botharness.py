@@ -26,7 +26,7 @@ from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import ClientRunner
 
 
-def test_settings(tmp_path: Path, fake: FakeDiscord, page_port: int, **overrides: Any) -> Settings:
+def settings_for_tests(tmp_path: Path, fake: FakeDiscord, page_port: int, **overrides: Any) -> Settings:
     """Production settings except what tests must change: endpoints, a temp DB, loopback opt-in."""
     settings = Settings(
         discord=DiscordSettings(token=fake.bot_token, api_base_url=fake.api_base_url, gateway_url=fake.gateway_url),

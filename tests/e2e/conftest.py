@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.e2e.botharness import BotProcess, test_settings
+from tests.e2e.botharness import BotProcess, settings_for_tests
 from tests.e2e.pages import PageSite
 
 
@@ -20,7 +20,7 @@ async def page_site() -> AsyncIterator[PageSite]:
 
 @pytest.fixture
 def bot_settings(tmp_path, fake_discord, page_site):
-    return test_settings(tmp_path, fake_discord, page_site.port)
+    return settings_for_tests(tmp_path, fake_discord, page_site.port)
 
 
 @pytest.fixture

@@ -148,10 +148,10 @@ async def test_cooldown_and_per_guild_bound_have_friendly_messages(
 
     from aiohttp import web
 
-    from tests.e2e.botharness import BotProcess, test_settings
+    from tests.e2e.botharness import BotProcess, settings_for_tests
 
     guild, channel, members = world
-    settings = test_settings(tmp_path, fake_discord, page_site.port,
+    settings = settings_for_tests(tmp_path, fake_discord, page_site.port,
                              checks={"cooldown_seconds": 300.0, "max_concurrent_per_guild": 1})
     release = asyncio.Event()
 

@@ -13,7 +13,7 @@ from tests.e2e import botharness
 @pytest.fixture
 def bot_settings(tmp_path, fake_discord, page_site):
     # A short busy timeout so the bounded wait is short too.
-    return botharness.test_settings(tmp_path, fake_discord, page_site.port, storage={"busy_timeout_ms": 300})
+    return botharness.settings_for_tests(tmp_path, fake_discord, page_site.port, storage={"busy_timeout_ms": 300})
 
 
 async def test_locked_database_gives_a_clear_error_then_recovers(fake_discord, bot_process, world, page_site,

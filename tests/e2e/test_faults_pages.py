@@ -70,7 +70,7 @@ async def _slow_drip() -> AsyncIterator[bytes]:
 
 @pytest.fixture
 def bot_settings(tmp_path, fake_discord, page_site):
-    return botharness.test_settings(
+    return botharness.settings_for_tests(
         tmp_path, fake_discord, page_site.port,
         fetch={"total_timeout": 2.0, "read_timeout": 1.5, "connect_timeout": 1.0},
         analysis={"time_limit_seconds": 3.0},
