@@ -51,7 +51,7 @@ from bench.storm_events import expected_tally, storm_events
 from bench.vote_ingest_floor import run_floor
 from bot.review.factors import CHOICE_EMOJI, FACTOR_IDS, Choice
 from bot.review.votes import VoteEvent
-from tests.e2e.botharness import BotProcess, test_settings
+from tests.e2e.botharness import BotProcess, settings_for_tests
 from tests.fakediscord.harness import ClientRunner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -213,7 +213,7 @@ async def storm(members: int, chunk: int, tmp: Path, *, separate: bool, bot_clea
     info = await control.call("info")
     fake_view = SimpleNamespace(api_base_url=info["api_base_url"], gateway_url=info["gateway_url"],
                                 bot_token=info["bot_token"])
-    settings = test_settings(tmp, fake_view, info["page_port"], review={"tally_edit_interval": 2.0})  # type: ignore[arg-type]
+    settings = settings_for_tests(tmp, fake_view, info["page_port"], review={"tally_edit_interval": 2.0})  # type: ignore[arg-type]
     runner = ClientRunner(fake_view)  # type: ignore[arg-type]
     process = BotProcess(runner, settings)
     try:
