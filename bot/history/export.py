@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.history.filters import HistoryFilter
-from bot.history.models import ReviewRecord, VoteRecord
+from bot.history.models import VoteRecord
 from bot.history.verdicts import FACTOR_IDS, factor_answers, json_object, vote_agrees
 from bot.storage.database import Database
 from bot.storage.history import (
@@ -28,6 +28,7 @@ from bot.storage.history import (
     iter_review_batches,
     votes_for_reviews,
 )
+from bot.storage.reviews import Review
 
 GENERATOR = "Second Opinion"
 CHUNK_BYTES = 64 * 1024
@@ -87,7 +88,7 @@ def _snowflake(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-def review_to_dict(review: ReviewRecord) -> dict[str, Any]:
+def review_to_dict(review: Review) -> dict[str, Any]:
     """A review as exported in JSON (the CSV row holds the same values, flattened)."""
     return {
         "id": review.id,
@@ -127,7 +128,7 @@ def vote_to_dict(vote: VoteRecord, domain: str, answers: dict[str, str]) -> dict
     }
 
 
-def _review_row(review: ReviewRecord) -> list[Any]:
+def _review_row(review: Review) -> list[Any]:
     answers = factor_answers(review.verdict_json)
     return [
         review.id,

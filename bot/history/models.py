@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.history.paging import PageCursor
+from bot.storage.reviews import Review
 
 
 @dataclass(frozen=True)
@@ -22,48 +23,6 @@ class ReviewSummary:
     community_risk: str | None
     bot_risk_level: str | None
     thread_id: int | None
-
-
-@dataclass(frozen=True)
-class ReviewRecord:
-    """Every stored column of a review that is worth showing or exporting."""
-
-    id: int
-    guild_id: int
-    check_id: int | None
-    requester_id: int
-    channel_id: int | None
-    thread_id: int | None
-    url: str
-    domain: str
-    target: str
-    keyword: str | None
-    note: str | None
-    status: str
-    bot_risk_level: str | None
-    bot_risk_score: int | None
-    community_risk: str | None
-    verdict_json: str | None
-    broken: str | None
-    created_at: float
-    deadline_at: float
-    closed_at: float | None
-    closed_by: int | None
-    close_reason: str | None
-    deleted_reason: str | None
-
-    def summary(self) -> ReviewSummary:
-        return ReviewSummary(
-            self.id,
-            self.created_at,
-            self.domain,
-            self.url,
-            self.requester_id,
-            self.status,
-            self.community_risk,
-            self.bot_risk_level,
-            self.thread_id,
-        )
 
 
 @dataclass(frozen=True)
@@ -149,7 +108,7 @@ class CheckReport:
 
 @dataclass(frozen=True)
 class ReviewDetail:
-    review: ReviewRecord
+    review: Review
     check: CheckReport | None
     # Who voted what: the cog shows these identities to moderators only.
     votes: tuple[VoteRecord, ...]

@@ -23,7 +23,6 @@ from bot.history.models import (
     HistoryPage,
     ReviewDetail,
     ReviewerStats,
-    ReviewRecord,
     ReviewSummary,
     RiskComparison,
     TimelineEntry,
@@ -32,15 +31,13 @@ from bot.history.models import (
 from bot.history.paging import PAGE_SIZE, PageCursor, PageState, pack_page_state
 from bot.history.verdicts import FACTOR_IDS, factor_answers, json_object, vote_agrees
 from bot.storage.database import Database
+from bot.storage.reviews import REVIEW_COLUMNS, Review
 
 _SUMMARY_COLUMNS = (
     "r.id, r.created_at, r.domain, r.url, r.requester_id, r.status, r.community_risk, r.bot_risk_level, r.thread_id"
 )
-_RECORD_COLUMNS = (
-    "r.id, r.guild_id, r.check_id, r.requester_id, r.channel_id, r.thread_id, r.url, r.domain, r.target, "
-    "r.keyword, r.note, r.status, r.bot_risk_level, r.bot_risk_score, r.community_risk, r.verdict_json, "
-    "r.broken, r.created_at, r.deadline_at, r.closed_at, r.closed_by, r.close_reason, r.deleted_reason"
-)
+# Every column of a review, in the order of bot.storage.reviews.Review.
+_RECORD_COLUMNS = ", ".join(f"r.{name.strip()}" for name in REVIEW_COLUMNS.split(","))
 # Reviews the member asked for or voted in. Driving the page from this id list (rowid lookups)
 # beats walking the guild's whole timeline looking for a rare member.
 _MEMBER_CLAUSE = (
@@ -119,8 +116,8 @@ def _summary(row: Any) -> ReviewSummary:
     )
 
 
-def _record(row: Any) -> ReviewRecord:
-    return ReviewRecord(*tuple(row))
+def _record(row: Any) -> Review:
+    return Review(*tuple(row))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +197,7 @@ async def iter_review_batches(
     *,
     batch_size: int = EXPORT_BATCH,
     start_at: tuple[float, int] | None = None,
-) -> AsyncIterator[list[ReviewRecord]]:
+) -> AsyncIterator[list[Review]]:
     """Every matching review, newest first, in keyset batches (no statement stays open between).
 
     `start_at` (created_at, id) starts at that review inclusive, so a second pass over the same

@@ -11,14 +11,14 @@ import aiosqlite
 from bot.review.factors import FACTOR_IDS
 from bot.storage.database import Database
 
-_COLUMNS = (
+REVIEW_COLUMNS = (
     "id, guild_id, check_id, requester_id, origin_channel_id, channel_id, thread_id, summary_message_id, "
     "url, domain, target, keyword, note, status, bot_risk_level, bot_risk_score, community_risk, "
     "verdict_json, broken, created_at, deadline_at, closed_at, closed_by, close_reason, deleted_reason"
 )
 
-_SELECT = f"SELECT {_COLUMNS} FROM reviews"  # noqa: S608 - a constant column list, no user input
-_RETURNING = f" RETURNING {_COLUMNS}"
+_SELECT = f"SELECT {REVIEW_COLUMNS} FROM reviews"  # noqa: S608 - a constant column list, no user input
+_RETURNING = f" RETURNING {REVIEW_COLUMNS}"
 
 
 @dataclass(frozen=True)
