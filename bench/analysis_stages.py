@@ -1,0 +1,116 @@
+"""Where analyze() spends its time, stage by stage, on the shared article pages.
+
+Run by hand: ``python bench/analysis_stages.py [--rounds N]``. It answers the question the speed
+target raises (analysis_speed.py measures the target itself): which stage would have to shrink, and
+by how much. Each stage that pipeline.analyze() calls is timed by wrapping the name the pipeline
+module imported, so the figures are of the real pipeline, not of a copy of it; a stage the pipeline
+no longer calls fails the run loudly instead of silently reading zero. "rest" is what analyze()
+does itself (strip scripts, take the page text, build the report).
+
+Caches are cleared at the start of every round, as in analysis_speed.py, so a page is warm from
+other pages only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import bot.analysis.links as links_module  # noqa: E402
+import bot.analysis.pipeline as pipeline  # noqa: E402
+
+try:
+    from bench.analysis_speed import KEYWORD, TARGET, clear_our_caches, load_pages
+except ImportError:  # run as a script from bench/
+    from analysis_speed import KEYWORD, TARGET, clear_our_caches, load_pages  # type: ignore[no-redef]
+
+# Stages in pipeline order: (label, module, name the module calls). Sub-stages are indented.
+STAGES: tuple[tuple[str, object, str], ...] = (
+    ("parse (lexbor)", pipeline, "LexborHTMLParser"),
+    ("main content", pipeline, "find_main_content"),
+    ("page facts (head, headings, byline)", pipeline, "read_page"),
+    ("links", pipeline, "scan_links"),
+    ("  inline-hidden elements and <style> texts", links_module, "hidden_elements"),
+    ("  <style> hiding rules read", links_module, "hiding_rules"),
+    ("  <style> hiding rules applied", links_module, "apply_rules"),
+    ("text figures", pipeline, "figures"),
+    ("factor relevance", pipeline, "relevance"),
+    ("factor content_quality", pipeline, "content_quality"),
+    ("factor placement", pipeline, "placement"),
+    ("factor anchor_text", pipeline, "anchor_text"),
+    ("factor rel", pipeline, "rel"),
+    ("factor outbound_links", pipeline, "outbound_links"),
+    ("factor indexability", pipeline, "indexability"),
+    ("factor trust", pipeline, "trust"),
+    ("factor traffic", pipeline, "traffic"),
+    ("factor link_type", pipeline, "link_type"),
+    ("risk", pipeline, "assess"),
+)
+
+
+def _wrap(spent: dict[str, float], label: str, fn: Callable[..., object]) -> Callable[..., object]:
+    clock = time.perf_counter
+
+    @functools.wraps(fn)
+    def timed(*args: object, **kwargs: object) -> object:
+        t0 = clock()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[label] += clock() - t0
+
+    return timed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    pages = load_pages()
+    if not pages:
+        print("dataset not found (shared/datasets/article-bodies beside the repository)")
+        return 1
+    spent: dict[str, float] = defaultdict(float)
+    for label, module, name in STAGES:
+        original = getattr(module, name, None)
+        if original is None:
+            raise SystemExit(f"{module.__name__} no longer has {name}: update STAGES")
+        setattr(module, name, _wrap(spent, label, original))
+
+    pipeline.analyze(pages[0][2], pages[0][1], target=TARGET, keyword=KEYWORD)
+    spent.clear()
+    totals: list[float] = []
+    rounds = max(1, args.rounds)
+    for _ in range(rounds):
+        clear_our_caches()
+        for _, url, html in pages:
+            t0 = time.perf_counter()
+            pipeline.analyze(html, url, target=TARGET, keyword=KEYWORD)
+            totals.append(time.perf_counter() - t0)
+    runs = len(totals)
+    total_ms = statistics.fmean(totals) * 1000
+    print(f"pages: {len(pages)} × {rounds} rounds; analyze() mean {total_ms:.2f} ms/page (timers included)")
+    print(f"{'stage':46s} {'ms/page':>8s} {'share':>6s}")
+    top_level = 0.0
+    for label, _, _ in STAGES:
+        ms = spent[label] / runs * 1000
+        if not label.startswith(" "):
+            top_level += ms
+        print(f"{label:46s} {ms:8.3f} {ms / total_ms:6.1%}")
+    rest = total_ms - top_level
+    print(f"{'rest (page text, report)':46s} {rest:8.3f} {rest / total_ms:6.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
