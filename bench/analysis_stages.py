@@ -9,6 +9,13 @@ does itself (strip scripts, take the page text, build the report).
 
 Caches are cleared at the start of every round, as in analysis_speed.py, so a page is warm from
 other pages only.
+
+``--ceiling`` answers how far the link scan alone could take the speed ratio: it swaps the link scan
+for one that makes the same lexbor calls (the links with their attributes and text, the inline
+styles, the <style> blocks, the hiding rules read and applied) and none of the per-link Python
+work, so no link is reported and the factors have none to judge, and times that analyze() against
+trafilatura.extract, interleaved page by page as analysis_speed.py does. It is a bound, not a
+product: a link scan cannot be faster than the lexbor calls it makes.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 
 import bot.analysis.links as links_module  # noqa: E402
 import bot.analysis.pipeline as pipeline  # noqa: E402
@@ -72,14 +81,61 @@ def _wrap(spent: dict[str, float], label: str, fn: Callable[..., object]) -> Cal
     return timed
 
 
+def _lexbor_calls_of_the_link_scan(tree: LexborHTMLParser, **_: object) -> links_module.LinkScan:
+    """The lexbor work scan_links asks for, without its Python logic; reports no links."""
+    for node in tree.css("a[href], area[href]"):
+        _ = node.attributes
+        node.text(deep=True, separator=" ")
+    for node in tree.css("[style], [hidden]"):
+        _ = node.attributes
+    styles = [node.text(deep=True) or "" for node in tree.css("style")]
+    rules, capped = links_module.hiding_rules(styles)
+    links_module.apply_rules(tree, rules)
+    return links_module.LinkScan(
+        links=[], total_found=0, other_hrefs=[], style_rules=rules, style_rules_capped=capped, main_found=True
+    )
+
+
+def ceiling(pages: list[tuple[str, str, str]], rounds: int) -> int:
+    try:
+        import trafilatura
+    except ImportError:
+        print("--ceiling compares with trafilatura, which is not installed")
+        return 1
+    pipeline.scan_links = _lexbor_calls_of_the_link_scan
+    pipeline.analyze(pages[0][2], pages[0][1], target=TARGET, keyword=KEYWORD)
+    trafilatura.extract(pages[0][2], url=pages[0][1])
+    ours: list[list[float]] = [[] for _ in pages]
+    theirs: list[list[float]] = [[] for _ in pages]
+    clock = time.perf_counter
+    for r in range(rounds):
+        clear_our_caches()
+        for i, (_, url, html) in enumerate(pages):
+            for first in ((True, False) if (r + i) % 2 == 0 else (False, True)):
+                t0 = clock()
+                if first:
+                    pipeline.analyze(html, url, target=TARGET, keyword=KEYWORD)
+                else:
+                    trafilatura.extract(html, url=url)
+                (ours if first else theirs)[i].append(clock() - t0)
+    o = statistics.fmean(statistics.median(runs) for runs in ours) * 1000
+    t = statistics.fmean(statistics.median(runs) for runs in theirs) * 1000
+    print("analyze() with the link scan reduced to its lexbor calls (no links reported):")
+    print(f"  mean {o:.2f} ms/page; trafilatura.extract {t:.2f} ms/page; ratio {t / o:.2f}x")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--ceiling", action="store_true", help="the ratio if the link scan's Python work cost nothing")
     args = parser.parse_args()
     pages = load_pages()
     if not pages:
         print("dataset not found (shared/datasets/article-bodies beside the repository)")
         return 1
+    if args.ceiling:
+        return ceiling(pages, max(1, args.rounds))
     spent: dict[str, float] = defaultdict(float)
     for label, module, name in STAGES:
         original = getattr(module, name, None)
