@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,36 @@ def clear_our_caches() -> None:
                 value.clear()
 
 
+Timed = Callable[[str, str], object]
+
+
+def interleaved(
+    pages: list[tuple[str, str, str]], ours: Timed, theirs: Timed | None, rounds: int
+) -> tuple[list[list[float]], list[list[float]]]:
+    """Seconds per page and round for `ours` and `theirs` (html, url), run page by page with the
+    order alternating, our caches cleared at the start of every round. Both are called once on
+    the first page first, so imports and lazily built tables stay outside the timing."""
+    ours(pages[0][2], pages[0][1])
+    if theirs is not None:
+        theirs(pages[0][2], pages[0][1])
+    our_runs: list[list[float]] = [[] for _ in pages]
+    their_runs: list[list[float]] = [[] for _ in pages]
+    clock = time.perf_counter
+    for r in range(rounds):
+        clear_our_caches()
+        gc.collect()
+        for i, (_, url, html) in enumerate(pages):
+            order = (ours, theirs) if (r + i) % 2 == 0 else (theirs, ours)
+            for fn in order:
+                if fn is None:
+                    continue
+                t0 = clock()
+                fn(html, url)
+                elapsed = clock() - t0
+                (our_runs if fn is ours else their_runs)[i].append(elapsed)
+    return our_runs, their_runs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="passes over all pages; a page's median counts (default 5)")
@@ -97,26 +128,8 @@ def main() -> int:
     def theirs(html: str, url: str) -> None:
         trafilatura.extract(html, url=url)
 
-    # Warm up imports and lazily built tables (public suffix list, regexes) outside the timing.
-    ours(pages[0][2], pages[0][1])
-    if trafilatura is not None:
-        theirs(pages[0][2], pages[0][1])
     rounds = max(1, args.rounds)
-    our_runs: list[list[float]] = [[] for _ in pages]
-    their_runs: list[list[float]] = [[] for _ in pages]
-    clock = time.perf_counter
-    for r in range(rounds):
-        clear_our_caches()
-        gc.collect()
-        for i, (_, url, html) in enumerate(pages):
-            order = (ours, theirs) if (r + i) % 2 == 0 else (theirs, ours)
-            for fn in order:
-                if fn is theirs and trafilatura is None:
-                    continue
-                t0 = clock()
-                fn(html, url)
-                elapsed = clock() - t0
-                (our_runs if fn is ours else their_runs)[i].append(elapsed)
+    our_runs, their_runs = interleaved(pages, ours, theirs if trafilatura is not None else None, rounds)
     our_times = [statistics.median(runs) for runs in our_runs]
     o50, o99, omean = stats(our_times)
     print(f"pages: {len(pages)}, {rounds} interleaved round(s); a page's time is the median of its rounds")

@@ -37,11 +37,18 @@ from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 
 import bot.analysis.links as links_module  # noqa: E402
 import bot.analysis.pipeline as pipeline  # noqa: E402
+from bot.analysis.regions import hidden_elements  # noqa: E402
 
 try:
-    from bench.analysis_speed import KEYWORD, TARGET, clear_our_caches, load_pages
+    from bench.analysis_speed import KEYWORD, TARGET, clear_our_caches, interleaved, load_pages
 except ImportError:  # run as a script from bench/
-    from analysis_speed import KEYWORD, TARGET, clear_our_caches, load_pages  # type: ignore[no-redef]
+    from analysis_speed import (  # type: ignore[no-redef]
+        KEYWORD,
+        TARGET,
+        clear_our_caches,
+        interleaved,
+        load_pages,
+    )
 
 # Stages in pipeline order: (label, module, name the module calls). Sub-stages are indented.
 STAGES: tuple[tuple[str, object, str], ...] = (
@@ -82,15 +89,14 @@ def _wrap(spent: dict[str, float], label: str, fn: Callable[..., object]) -> Cal
 
 
 def _lexbor_calls_of_the_link_scan(tree: LexborHTMLParser, **_: object) -> links_module.LinkScan:
-    """The lexbor work scan_links asks for, without its Python logic; reports no links."""
-    for node in tree.css("a[href], area[href]"):
-        _ = node.attributes
-        node.text(deep=True, separator=" ")
-    for node in tree.css("[style], [hidden]"):
-        _ = node.attributes
-    styles = [node.text(deep=True) or "" for node in tree.css("style")]
+    """What scan_links asks of lexbor (its queries, each link's attributes and text, the <style>
+    rules read and applied), without its per-link Python work; reports no links."""
+    _, styles = hidden_elements(tree)
     rules, capped = links_module.hiding_rules(styles)
     links_module.apply_rules(tree, rules)
+    for node in tree.css(links_module._LINKS_AND_MARKS):
+        _ = node.attributes
+        node.text(deep=True, separator=" ")
     return links_module.LinkScan(
         links=[], total_found=0, other_hrefs=[], style_rules=rules, style_rules_capped=capped, main_found=True
     )
@@ -103,21 +109,12 @@ def ceiling(pages: list[tuple[str, str, str]], rounds: int) -> int:
         print("--ceiling compares with trafilatura, which is not installed")
         return 1
     pipeline.scan_links = _lexbor_calls_of_the_link_scan
-    pipeline.analyze(pages[0][2], pages[0][1], target=TARGET, keyword=KEYWORD)
-    trafilatura.extract(pages[0][2], url=pages[0][1])
-    ours: list[list[float]] = [[] for _ in pages]
-    theirs: list[list[float]] = [[] for _ in pages]
-    clock = time.perf_counter
-    for r in range(rounds):
-        clear_our_caches()
-        for i, (_, url, html) in enumerate(pages):
-            for first in ((True, False) if (r + i) % 2 == 0 else (False, True)):
-                t0 = clock()
-                if first:
-                    pipeline.analyze(html, url, target=TARGET, keyword=KEYWORD)
-                else:
-                    trafilatura.extract(html, url=url)
-                (ours if first else theirs)[i].append(clock() - t0)
+    ours, theirs = interleaved(
+        pages,
+        lambda html, url: pipeline.analyze(html, url, target=TARGET, keyword=KEYWORD),
+        lambda html, url: trafilatura.extract(html, url=url),
+        rounds,
+    )
     o = statistics.fmean(statistics.median(runs) for runs in ours) * 1000
     t = statistics.fmean(statistics.median(runs) for runs in theirs) * 1000
     print("analyze() with the link scan reduced to its lexbor calls (no links reported):")
