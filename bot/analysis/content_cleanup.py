@@ -62,10 +62,17 @@ def visible_text(mains: list[LexborNode], drop_attr: str) -> str:
 
 
 def _collect(node: LexborNode, skip: set[LexborNode], holders: set[LexborNode], out: list[str]) -> None:
-    for child in node.iter(include_text=True):
-        if child in skip:
-            continue
-        if child in holders:
-            _collect(child, skip, holders, out)
-        else:
+    """Text of `node`'s children in document order: a holder is entered, a skipped node left out,
+    any other child taken whole. An explicit stack of child iterators, not recursion: a page can
+    nest skipped nodes thousands of levels deep inside its article."""
+    stack = [node.iter(include_text=True)]
+    while stack:
+        for child in stack[-1]:
+            if child in skip:
+                continue
+            if child in holders:
+                stack.append(child.iter(include_text=True))
+                break
             out.append(child.text(separator=" "))
+        else:
+            stack.pop()

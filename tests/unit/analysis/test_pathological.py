@@ -14,6 +14,20 @@ def test_deep_nesting():
     assert len(report.target_links) == 1
 
 
+def test_deep_nesting_inside_the_article_keeps_its_text():
+    # The article's text skips scripts and boilerplate found at any depth below it; a walk that
+    # recursed per level overflowed Python's stack here (found by the mutated-page fuzz test).
+    prose = "<p>" + "A sentence of prose, with commas, long enough to count as a paragraph. " * 5 + "</p>"
+    depth = 3000
+    html = (
+        "<html><body><article>" + prose * 4 + "<div><span>" * depth + "<script>var hidden;</script>deep words"
+        + "</span></div>" * depth + prose + "</article></body></html>"
+    )
+    report = analyze(html, "https://example.org/post")
+    assert "deep words" in report.content.text
+    assert "var hidden" not in report.content.text
+
+
 def test_many_links_are_capped_and_the_cap_is_said():
     html = "<body><article>" + "".join(f'<a href="https://s{i}.example/">l{i}</a> ' for i in range(MAX_LINKS + 300)) + "</article></body>"
     report = analyze(html, "https://example.org/")
