@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import settings
 
 from bot.endpoints import apply_endpoints
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import ClientRunner, fake_problems
+from tests.fuzz.profiles import PROFILE
+
+# Property tests outside tests/fuzz draw the same examples on every run too (Hypothesis does this
+# by itself only where it detects a CI); `HYPOTHESIS_PROFILE=long` lets them draw new ones.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("exploring", derandomize=False)
+settings.load_profile("exploring" if PROFILE == "long" else "repeatable")
 
 
 @pytest.fixture
