@@ -12,7 +12,9 @@ class Cooldown:
     def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
         self.seconds = seconds
         self.clock = clock
-        self._last: dict[Hashable, float] = {}
+        # key → (time of the use, the window it opened): clean-up must keep a key for as long as
+        # the window its own guild set, not the default one.
+        self._last: dict[Hashable, tuple[float, float]] = {}
 
     def retry_after(self, key: Hashable, seconds: float | None = None) -> float:
         """Seconds to wait before `key` may go again; 0 when it may go now."""
@@ -20,13 +22,13 @@ class Cooldown:
         if last is None:
             return 0.0
         window = self.seconds if seconds is None else seconds
-        return max(0.0, window - (self.clock() - last))
+        return max(0.0, window - (self.clock() - last[0]))
 
     def hit(self, key: Hashable, seconds: float | None = None) -> float:
         """Record a use if allowed; returns the wait (0 means it was recorded)."""
         wait = self.retry_after(key, seconds)
         if wait == 0.0:
-            self._last[key] = self.clock()
+            self._last[key] = (self.clock(), self.seconds if seconds is None else seconds)
             if len(self._last) > 10_000:
                 self._forget_expired()
         return wait
@@ -36,7 +38,7 @@ class Cooldown:
 
     def _forget_expired(self) -> None:
         now = self.clock()
-        self._last = {k: t for k, t in self._last.items() if now - t < self.seconds}
+        self._last = {k: (t, w) for k, (t, w) in self._last.items() if now - t < w}
 
 
 class ConcurrencyLimit:

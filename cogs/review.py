@@ -80,7 +80,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         self.services = bot.services
         self.settings = bot.settings
         self.clock = bot.clock
-        self._cooldowns: dict[int, Cooldown] = {}
+        self.cooldown = Cooldown(self.settings.review.review_cooldown_seconds, self.clock)
         self.coalescer = TallyCoalescer(self.refresh_summary, interval=self.settings.review.tally_edit_interval)
         self._ingest_db: Database | None = None
         self.ingestor: VoteIngestor | None = None
@@ -161,13 +161,6 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         return community_note_text(last) if last is not None else None
 
     # -- opening -----------------------------------------------------------------------------
-    def _cooldown(self, guild_id: int, seconds: float) -> Cooldown:
-        cooldown = self._cooldowns.get(guild_id)
-        if cooldown is None:
-            cooldown = self._cooldowns[guild_id] = Cooldown(seconds, self.clock)
-        cooldown.seconds = seconds  # a moderator may have changed it
-        return cooldown
-
     @app_commands.command(name="secondopinion", description="Ask the community for a second opinion on a backlink")
     @app_commands.guild_only()
     @app_commands.describe(
@@ -201,7 +194,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             try:
                 report = await checker.check(url, target=target, keyword=keyword)
             except FetchError as exc:
-                self._cooldown(interaction.guild_id, settings.review_cooldown_seconds).reset(interaction.user.id)
+                self.cooldown.reset((interaction.guild_id, interaction.user.id))
                 await self._replace_with_error(interaction, exc.user_message)
                 return
             stored = await self._store_check(interaction, report.to_dict(), url, target, keyword)
@@ -230,7 +223,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         if existing is not None:
             await send_error(interaction, self._points_to(existing))
             return False
-        wait = self._cooldown(interaction.guild_id, settings.review_cooldown_seconds).hit(interaction.user.id)
+        wait = self.cooldown.hit((interaction.guild_id, interaction.user.id), settings.review_cooldown_seconds)
         if wait:
             await send_error(interaction, f"Easy there: you can ask for another review in {wait:.0f} s.")
             return False
