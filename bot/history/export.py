@@ -151,8 +151,23 @@ def _review_row(review: Review) -> list[Any]:
     ]
 
 
-def _vote_row(vote: VoteRecord, domain: str, answers: dict[str, str]) -> list[Any]:
-    item = vote_to_dict(vote, domain, answers)
+async def _vote_batches(
+    db: Database,
+    guild_id: int,
+    flt: HistoryFilter | None,
+    *,
+    batch_size: int,
+    start_at: tuple[float, int] | None = None,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The votes on the matching reviews as vote_to_dict items, one list per batch of reviews."""
+    async for batch in iter_review_batches(db, guild_id, flt, batch_size=batch_size, start_at=start_at):
+        by_id = {review.id: review for review in batch}
+        answers = {review.id: factor_answers(review.verdict_json) for review in batch}
+        votes = await votes_for_reviews(db, guild_id, [review.id for review in batch])
+        yield [vote_to_dict(vote, by_id[vote.review_id].domain, answers[vote.review_id]) for vote in votes]
+
+
+def _vote_row(item: dict[str, Any]) -> list[Any]:
     agrees = item["agrees"]
     item["agrees"] = "" if agrees is None else ("yes" if agrees else "no")
     return [item[column] for column in VOTE_COLUMNS]
@@ -200,11 +215,9 @@ async def export_votes_csv(
     out = _CsvChunker()
     out.add(VOTE_COLUMNS)
     yield out.take(force=True) or b""
-    async for batch in iter_review_batches(db, guild_id, flt, batch_size=batch_size):
-        by_id = {review.id: review for review in batch}
-        answers = {review.id: factor_answers(review.verdict_json) for review in batch}
-        for vote in await votes_for_reviews(db, guild_id, [review.id for review in batch]):
-            out.add(_vote_row(vote, by_id[vote.review_id].domain, answers[vote.review_id]))
+    async for items in _vote_batches(db, guild_id, flt, batch_size=batch_size):
+        for item in items:
+            out.add(_vote_row(item))
         if (chunk := out.take()) is not None:
             yield chunk
     if (chunk := out.take(force=True)) is not None:
@@ -253,11 +266,9 @@ async def export_json(
     parts.append('],"votes":[')
     first = True
     if start_at is not None:
-        async for batch in iter_review_batches(db, guild_id, flt, batch_size=batch_size, start_at=start_at):
-            by_id = {review.id: review for review in batch}
-            answers = {review.id: factor_answers(review.verdict_json) for review in batch}
-            for vote in await votes_for_reviews(db, guild_id, [review.id for review in batch]):
-                text = _json(vote_to_dict(vote, by_id[vote.review_id].domain, answers[vote.review_id]))
+        async for items in _vote_batches(db, guild_id, flt, batch_size=batch_size, start_at=start_at):
+            for item in items:
+                text = _json(item)
                 parts.append(text if first else "," + text)
                 size += len(text) + 1
                 first = False
