@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,15 +37,15 @@ class GuildSettings:
     overridden: frozenset[str] = frozenset()
 
     def review_rules(self, defaults: ReviewDefaults | None = None) -> ReviewRules:
-        base = ReviewRules.from_defaults(defaults or ReviewDefaults())
-        return ReviewRules(
+        """The defaults' rules with this guild's values for the ones a guild sets."""
+        return dataclasses.replace(
+            ReviewRules.from_defaults(defaults or ReviewDefaults()),
             min_votes=self.min_votes,
             deadline_hours=self.deadline_hours,
             min_member_age_hours=self.min_member_age_hours,
             min_account_age_days=self.min_account_age_days,
             requester_may_vote=self.requester_may_vote,
             review_cooldown_seconds=self.review_cooldown_seconds,
-            tally_edit_interval=base.tally_edit_interval,
         )
 
 
