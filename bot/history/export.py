@@ -192,19 +192,30 @@ class _CsvChunker:
         return data
 
 
+async def _csv_chunks(columns: tuple[str, ...], row_batches: AsyncIterable[list[list[Any]]]) -> AsyncIterator[bytes]:
+    """The header line alone as the first chunk, then chunks of whole rows (cut only between batches)."""
+    out = _CsvChunker()
+    out.add(columns)
+    yield out.take(force=True) or b""
+    async for rows in row_batches:
+        for row in rows:
+            out.add(row)
+        if (chunk := out.take()) is not None:
+            yield chunk
+    if (chunk := out.take(force=True)) is not None:
+        yield chunk
+
+
 async def export_reviews_csv(
     db: Database, guild_id: int, flt: HistoryFilter | None = None, *, batch_size: int = EXPORT_BATCH
 ) -> AsyncIterator[bytes]:
     """reviews.csv, one row per review, newest first. The first chunk is the header line alone."""
-    out = _CsvChunker()
-    out.add(REVIEW_COLUMNS)
-    yield out.take(force=True) or b""
-    async for batch in iter_review_batches(db, guild_id, flt, batch_size=batch_size):
-        for review in batch:
-            out.add(_review_row(review))
-        if (chunk := out.take()) is not None:
-            yield chunk
-    if (chunk := out.take(force=True)) is not None:
+
+    async def rows() -> AsyncIterator[list[list[Any]]]:
+        async for batch in iter_review_batches(db, guild_id, flt, batch_size=batch_size):
+            yield [_review_row(review) for review in batch]
+
+    async for chunk in _csv_chunks(REVIEW_COLUMNS, rows()):
         yield chunk
 
 
@@ -212,15 +223,12 @@ async def export_votes_csv(
     db: Database, guild_id: int, flt: HistoryFilter | None = None, *, batch_size: int = EXPORT_BATCH
 ) -> AsyncIterator[bytes]:
     """votes.csv, one row per vote on the matching reviews. The first chunk is the header alone."""
-    out = _CsvChunker()
-    out.add(VOTE_COLUMNS)
-    yield out.take(force=True) or b""
-    async for items in _vote_batches(db, guild_id, flt, batch_size=batch_size):
-        for item in items:
-            out.add(_vote_row(item))
-        if (chunk := out.take()) is not None:
-            yield chunk
-    if (chunk := out.take(force=True)) is not None:
+
+    async def rows() -> AsyncIterator[list[list[Any]]]:
+        async for items in _vote_batches(db, guild_id, flt, batch_size=batch_size):
+            yield [_vote_row(item) for item in items]
+
+    async for chunk in _csv_chunks(VOTE_COLUMNS, rows()):
         yield chunk
 
 
