@@ -224,12 +224,20 @@ class VoteDesk:
         )
 
     # -- events ----------------------------------------------------------------------------------
-    def on_add(self, payload: discord.RawReactionActionEvent) -> None:
+    def _ref_of(self, payload: discord.RawReactionActionEvent) -> FactorMessageRef | None:
+        """The factor message a reaction is on, when it is one of ours, in its guild, and not the
+        bot's own reaction."""
         ref = self.refs.get(payload.message_id)
         if ref is None or payload.guild_id != ref.guild_id:
-            return
+            return None
         bot_user = self.bot.user
         if bot_user is not None and payload.user_id == bot_user.id:
+            return None
+        return ref
+
+    def on_add(self, payload: discord.RawReactionActionEvent) -> None:
+        ref = self._ref_of(payload)
+        if ref is None:
             return
         review = self.reviews.get(ref.review_id)
         if review is None:
@@ -256,11 +264,8 @@ class VoteDesk:
                                 lambda: self.current.get(key) != previous)
 
     def on_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        ref = self.refs.get(payload.message_id)
-        if ref is None or payload.guild_id != ref.guild_id:
-            return
-        bot_user = self.bot.user
-        if bot_user is not None and payload.user_id == bot_user.id:
+        ref = self._ref_of(payload)
+        if ref is None:
             return
         self.tidier.forget(payload.message_id, str(payload.emoji), payload.user_id)
         choice = choice_for_emoji(str(payload.emoji)) if payload.emoji.is_unicode_emoji() else None
