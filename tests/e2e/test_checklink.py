@@ -72,7 +72,9 @@ async def test_refused_url_is_a_clear_ephemeral_error(fake_discord, bot_process,
     # A page that redirects to a refused address is refused too, after the defer.
     from aiohttp import web
 
-    page_site.extra["/hop"] = lambda request: web.HTTPFound("http://169.254.169.254/latest/meta-data")
+    page_site.extra["/hop"] = lambda request: web.Response(
+        status=302, headers={"Location": "http://169.254.169.254/latest/meta-data"}
+    )
     rec = await fake_discord.invoke_slash(members[0], channel, "checklink", {"url": page_site.url("/hop")})
     await fake_discord.wait_for(lambda: rec.followups, timeout=10)
     assert rec.followups[0].ephemeral
