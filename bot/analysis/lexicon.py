@@ -35,10 +35,12 @@ GENERIC_ANCHORS = frozenset(
 
 # Spam niches for outbound links, matched in the host + path and the anchor of each external link.
 # Distinctive stems match anywhere (domains glue words together: "bestcasinosites"); words that
-# have innocent senses ("bet", "slots", "pills", "loans", "adult") are left out on purpose.
+# have innocent senses ("bet", "slots", "pills", "loans", "adult") are left out on purpose, and
+# others count only with the words that make them spam: "escort" (a Ford Escort) with services
+# or agencies, "cbd" (Sydney's CBD) with oils or shops, "betting" but not "abetting".
 SPAM_NICHES: dict[str, re.Pattern[str]] = {
     "gambling": re.compile(
-        r"casino|poker|roulette|blackjack|sportsbook|bookmaker|jackpot|gambl|betting|slot[-_ ]?(?:gacor|online|machines?)"
+        r"casino|poker|roulette|blackjack|sportsbook|bookmaker|jackpot|gambl|(?<!a)betting|slot[-_ ]?(?:gacor|online|machines?)"
         r"|\btogel\b|judi[-_ ]?(?:online|bola|slot)|baccarat|\bbet365\b|1xbet"
     ),
     "pharma": re.compile(
@@ -46,12 +48,18 @@ SPAM_NICHES: dict[str, re.Pattern[str]] = {
         r"|xanax|phentermine|buy[-_ ]?(?:pills|steroids)"
     ),
     "payday loans": re.compile(r"payday|cash[-_ ]?advance|title[-_ ]?loans?|quick[-_ ]?cash[-_ ]?loans?|bad[-_ ]?credit[-_ ]?loans?"),
-    "adult": re.compile(r"porn|\bxxx\b|sexcam|livecam|escorts?\b|hentai|onlyfans|nsfw|xvideos|xhamster|camgirl"),
+    "adult": re.compile(
+        r"porn|\bxxx\b|sexcam|livecam|escorts?[-_ ]?(?:services?|agenc|girls?|ladies|models?)|\bcall[-_ ]?girls?\b"
+        r"|hentai|onlyfans|nsfw|xvideos|xhamster|camgirl"
+    ),
     "essay writing": re.compile(
         r"essay[-_ ]?(?:writ|help|servic|mill|pro\b|shark|typer)|write[-_ ]?my[-_ ]?(?:paper|essay)|homework[-_ ]?help"
         r"|term[-_ ]?papers?[-_ ]?(?:writ|for[-_ ]?sale)|dissertation[-_ ]?(?:writ|help)|assignment[-_ ]?help"
     ),
-    "cbd": re.compile(r"\bcbd\b|cannabidiol|\bdelta[-_ ]?8\b|\bkratom\b|hemp[-_ ]?oil"),
+    "cbd": re.compile(
+        r"cbd[-_ ]?(?:oils?|gumm|edibles?|vapes?|products?|shop|store|tinctur|capsul|cream|flower|isolate|pens?)"
+        r"|(?:buy|best|cheap)[-_ ]?cbd|cannabidiol|\bdelta[-_ ]?8\b|\bkratom\b|hemp[-_ ]?oil"
+    ),
     "crypto schemes": re.compile(
         r"bitcoin[-_ ]?(?:doubler|generator|profit|code|era)|crypto[-_ ]?(?:signals?|profit|giveaway)|binary[-_ ]?options"
         r"|forex[-_ ]?signals?|\bairdrop\b"
@@ -71,7 +79,7 @@ SPAM_NICHE_GATES: dict[str, tuple[str, ...]] = {
         "xanax", "phentermine", "buy",
     ),
     "payday loans": ("payday", "cash", "title", "credit"),
-    "adult": ("porn", "xxx", "sexcam", "livecam", "escort", "hentai", "onlyfans", "nsfw", "xvideos", "xhamster", "camgirl"),
+    "adult": ("porn", "xxx", "sexcam", "livecam", "escort", "call", "hentai", "onlyfans", "nsfw", "xvideos", "xhamster", "camgirl"),
     "essay writing": ("essay", "write", "homework", "term", "dissertation", "assignment"),
     "cbd": ("cbd", "cannabidiol", "delta", "kratom", "hemp"),
     "crypto schemes": ("bitcoin", "crypto", "binary", "forex", "airdrop"),
@@ -113,6 +121,14 @@ PAID_DISCLOSURE_PHRASES = (
 # Ordinary prose uses these too ("the museum, in partnership with the city"): they count only in
 # the title or a disclosure block.
 WEAK_DISCLOSURE_PHRASES = ("in partnership with", "brought to you by", "partner content", "promoted content")
+# Phrases that speak of the page itself: they count wherever the article says them. Others
+# ("sponsored by", "sponsored post") also occur in articles about advertising, so in the body of
+# the text they count only at its start or end, or after a "Disclosure:" label.
+SELF_DISCLOSURE_PHRASES = (
+    "this post was sponsored", "this post is sponsored", "this article was sponsored", "this article is sponsored",
+    "this content is sponsored", "this is a sponsored", "this is a paid",
+)
+DISCLOSURE_LABELS = ("disclosure:", "disclaimer:")
 
 # TLDs with disproportionate spam shares in public abuse reports.
 SPAM_TLDS = frozenset(

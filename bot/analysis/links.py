@@ -10,7 +10,7 @@ from bot.analysis.anchors import classify_anchor_fast
 from bot.analysis.content import DROP_ATTR, MAIN_ATTR, MainContent
 from bot.analysis.hiding import HidingRule, apply_rules, explain_rule, hiding_rules
 from bot.analysis.regions import MARKED, PathClassifier, hidden_elements
-from bot.analysis.report import Link
+from bot.analysis.report import Link, rel_tokens
 from bot.analysis.urls import Target, brand_of, host_of, registrable_domain, resolve_href
 
 MAX_LINKS = 5000
@@ -171,7 +171,7 @@ def scan_links(
         if rel_attr:
             rels = rel_cache.get(rel_attr)
             if rels is None:
-                rels = rel_cache[rel_attr] = tuple(dict.fromkeys(rel_attr.lower().split()))
+                rels = rel_cache[rel_attr] = tuple(dict.fromkeys(rel_tokens(rel_attr)))
         else:
             rels = ()
         # Placement: the parent's memoised state, then the link's own step when it is special.

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
 
+from bot.analysis.report import rel_tokens
+
 _QUERY = (
     "title, meta[name], meta[property], meta[http-equiv], link[rel], base[href], h1, h2, h3, "
     "[itemprop=author], [rel~=author], [class*=byline i], [class*=author i], [class*=disclos i], [id*=disclos i], "
-    "script[type='application/ld+json']"
+    "[class*=disclaim i], [id*=disclaim i], script[type='application/ld+json']"
 )
 MAX_TEXT = 2000
 
@@ -60,7 +62,7 @@ def read_page(tree: LexborHTMLParser) -> PageFacts:
             elif name in ("author", "article:author") and content.strip():
                 author.append(f"meta {name}: {_clean(content, 80)}")
         elif tag == "link":
-            rels = (attrs.get("rel") or "").lower().split()
+            rels = rel_tokens(attrs.get("rel"))
             if "canonical" in rels and canonical is None:
                 canonical = (attrs.get("href") or "").strip() or None
             if "author" in rels:
@@ -79,13 +81,13 @@ def read_page(tree: LexborHTMLParser) -> PageFacts:
                 author.append("schema.org author (JSON-LD)")
         else:
             names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-            if "disclos" in names:
+            if "disclos" in names or "disclaim" in names:
                 if len(disclosures) < 10:
                     disclosures.append(_clean(node.text(separator=" "), 500))
                 continue
             if attrs.get("itemprop") == "author":
                 author.append("schema.org author (microdata)")
-            elif "author" in (attrs.get("rel") or "").lower().split():
+            elif "author" in rel_tokens(attrs.get("rel")):
                 author.append("rel=author link")
             else:
                 text = _clean(node.text(separator=" "), 80)

@@ -40,6 +40,12 @@ PLACEMENTS: tuple[str, ...] = ("content", "navigation", "header", "footer", "sid
 RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 
 
+def rel_tokens(value: str | None) -> list[str]:
+    """A rel attribute's link types, lower-cased. HTML separates them by spaces; Google also
+    reads commas ("ugc,nofollow"), and so do we: a comma list is not a followed link."""
+    return (value or "").lower().replace(",", " ").split()
+
+
 @dataclass(frozen=True)
 class Link:
     href: str

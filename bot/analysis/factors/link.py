@@ -12,7 +12,13 @@ from bot.analysis.factors.common import (
     short_url,
     unknown,
 )
-from bot.analysis.lexicon import PAID_DISCLOSURE_PHRASES, WEAK_DISCLOSURE_PHRASES
+from bot.analysis.factors.indexability import page_nofollow
+from bot.analysis.lexicon import (
+    DISCLOSURE_LABELS,
+    PAID_DISCLOSURE_PHRASES,
+    SELF_DISCLOSURE_PHRASES,
+    WEAK_DISCLOSURE_PHRASES,
+)
 from bot.analysis.report import Factor
 from bot.analysis.urls import host_of
 
@@ -116,12 +122,22 @@ def paid_disclosure(inp: Inputs) -> str | None:
     text = inp.main.text
     strong_only = [("start of the article", text[:300]), ("end of the article", text[-300:])]
     anywhere = [("title", inp.facts.title), *(("disclosure block", d) for d in inp.facts.disclosures)]
+    low_main = inp.main_text_lower
+    for label in DISCLOSURE_LABELS:
+        at = low_main.find(label)
+        while at != -1 and len(anywhere) < 20:
+            anywhere.append(("disclosure in the article", low_main[at : at + 300]))
+            at = low_main.find(label, at + len(label))
     for where, chunk in anywhere + strong_only:
         low = " ".join(chunk.lower().split()) + " "
         phrases = PAID_DISCLOSURE_PHRASES if (where, chunk) in strong_only else PAID_DISCLOSURE_PHRASES + WEAK_DISCLOSURE_PHRASES
         for phrase in phrases:
             if phrase in low:
                 return f"'{phrase.strip()}' in {where}"
+    low = " ".join(low_main.split())
+    for phrase in SELF_DISCLOSURE_PHRASES:
+        if phrase in low:
+            return f"'{phrase}' in the article"
     return None
 
 
@@ -130,7 +146,6 @@ def rel(inp: Inputs, signals: set[str]) -> Factor:
     if not targets:
         return _no_target("rel", inp)
     disclosure = paid_disclosure(inp)
-    page_nofollow = any("nofollow" in v.lower() or "none" in v.lower().split(",") for _, v in inp.facts.robots_meta)
     evidence = [f"rel={' '.join(s.link.rel) or '(none)'} on {short_url(s.link.href, 60)}" for s in targets[:MAX_EVIDENCE_ITEMS]]
     dofollow = [s for s in targets if s.link.dofollow]
     sponsored = [s for s in targets if "sponsored" in s.link.rel]
@@ -142,7 +157,7 @@ def rel(inp: Inputs, signals: set[str]) -> Factor:
             return factor("rel", 10, evidence)
         evidence.insert(0, "paid link correctly qualified: honest, passes little value")
         return factor("rel", 55 if sponsored else 50, evidence)
-    if page_nofollow:
+    if page_nofollow(inp):
         evidence.insert(0, "meta robots nofollow: search engines follow no link on this page")
         return factor("rel", 45, evidence)
     if dofollow:

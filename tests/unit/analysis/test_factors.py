@@ -60,6 +60,50 @@ def test_partnership_words_deep_in_article_body_do_not_count_as_disclosure():
         assert factor(analyze(html, URL, target=TARGET), "rel").verdict == "good"
 
 
+def test_comma_separated_rel_is_read_as_separate_tokens():
+    # Google reads "ugc,nofollow" as two values; a comma list is no followed link.
+    for rel in ("nofollow,sponsored", "sponsored, nofollow", "UGC,NoFollow"):
+        report = analyze(with_link(rel), URL, target=TARGET)
+        assert set(report.target_links[0].rel) >= {"nofollow"}, rel
+        assert factor(report, "rel").verdict == "caution", rel
+    disclosed = analyze(with_link("sponsored,nofollow", before_article="<p><em>Sponsored post.</em></p>"), URL, target=TARGET)
+    assert factor(disclosed, "rel").verdict == "caution"
+    assert not any("link-spam" in f for f in disclosed.risk.flags)
+
+
+def _mid_article(paragraph: str, rel: str = "") -> str:
+    html = page(article=article_html(link_paragraph(TARGET, "a season-long cushioning test", rel=rel)))
+    return html.replace("<p>Drop", paragraph + "<p>Drop", 1)
+
+
+def test_labelled_or_self_referring_disclosure_counts_anywhere_in_the_article():
+    for paragraph in (
+        "<p><strong>Disclosure: this is a sponsored post written with Acme Shoes.</strong></p>",
+        "<p>Disclaimer: paid partnership with a shoe brand.</p>",
+        "<p>Note that this article was sponsored by a shoe brand, which chose the models.</p>",
+    ):
+        rel = factor(analyze(_mid_article(paragraph), URL, target=TARGET), "rel")
+        assert rel.verdict == "bad", paragraph
+        assert any("discloses payment" in e for e in rel.evidence)
+
+
+def test_disclaimer_block_outside_the_article_counts():
+    report = analyze(with_link(before='<div class="post-disclaimer">This is a paid post.</div>'), URL, target=TARGET)
+    assert factor(report, "rel").verdict == "bad"
+
+
+def test_talk_about_sponsored_posts_deep_in_an_article_is_no_disclosure():
+    paragraph = "<p>Many shoe brands now pay for a sponsored post on running blogs, and readers notice it.</p>"
+    assert factor(analyze(_mid_article(paragraph), URL, target=TARGET), "rel").verdict == "good"
+
+
+def test_robots_none_with_spaces_is_a_page_wide_nofollow():
+    report = analyze(with_link(head='<meta name="robots" content="index, none">'), URL, target=TARGET)
+    rel = factor(report, "rel")
+    assert rel.verdict == "caution"
+    assert any("meta robots nofollow" in e for e in rel.evidence)
+
+
 # --- targets and link type --------------------------------------------------------------------
 
 
@@ -230,6 +274,23 @@ def test_spam_niche_words_with_innocent_senses_do_not_trigger():
     innocent = '<p>Read about <a href="https://bank.example/student-loans">student loans</a> and <a href="https://x.example/">time slots</a>.</p>'
     assert factor(analyze(page(article=article_html(innocent)), URL), "outbound_links").verdict == "good"
 
+
+
+def test_spam_niche_words_need_their_spam_sense():
+    innocent = (
+        '<p>Compare <a href="https://cars.example.org/ford-escort-review">the Ford Escort</a>, hotels in '
+        '<a href="https://travel.example.org/sydney-cbd-hotels">Sydney CBD</a> and '
+        '<a href="https://law.example.org/aiding-and-abetting">aiding and abetting</a>.</p>'
+    )
+    assert factor(analyze(page(article=article_html(innocent)), URL), "outbound_links").verdict == "good"
+    for href, niche in (
+        ("https://vip.example/escort-services-london", "adult"),
+        ("https://shop.example/cbd-oil-drops", "cbd"),
+        ("https://sportsbetting.example/", "gambling"),
+    ):
+        spam = f'<p>Unrelated: <a href="{href}">a link</a>.</p>'
+        f = factor(analyze(page(article=article_html(spam)), URL), "outbound_links")
+        assert f.verdict == "bad" and any(niche in e for e in f.evidence), href
 
 def test_link_farm_ratio():
     many = "".join(f'<p><a href="https://site{i}.example/">resource number {i}</a></p>' for i in range(40))
