@@ -11,8 +11,9 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
+import idna
 from publicsuffixlist import PublicSuffixList
 
 _PSL: PublicSuffixList | None = None
@@ -56,6 +57,19 @@ def registrable_domain(host: str) -> str:
     return found or host
 
 
+@lru_cache(maxsize=1024)
+def ascii_host(host: str) -> str:
+    """A host as DNS knows it: lower-case, internationalised names in punycode, so that
+    ``bücher.de`` and ``xn--bcher-kva.de`` are one site. A name IDNA rejects is kept as it is."""
+    host = host.lower()
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return host
+
+
 def strip_www(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
@@ -80,9 +94,10 @@ def host_of(url: str) -> str:
         if host and _HOST_CHARS.match(host):
             return host.rstrip(".")
     try:
-        return (urlsplit(url).hostname or "").rstrip(".")
+        host = (urlsplit(url).hostname or "").rstrip(".")
     except ValueError:
         return ""
+    return ascii_host(host) if host else ""
 
 
 def resolve_href(base: str, href: str) -> str | None:
@@ -142,10 +157,10 @@ def normalize_url(url: str) -> NormalizedUrl | None:
     host = (parts.hostname or "").rstrip(".")
     if scheme not in _WEB_SCHEMES or not host:
         return None
-    host = strip_www(host)
+    host = strip_www(ascii_host(host))
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
-    path = parts.path or "/"
+    path = _canonical_escapes(parts.path) or "/"
     if len(path) > 1:
         path = path.rstrip("/") or "/"
     query = ""
@@ -157,6 +172,27 @@ def normalize_url(url: str) -> NormalizedUrl | None:
         ]
         query = urlencode(sorted(kept))
     return NormalizedUrl(host, path, query)
+
+
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Everything a path may hold as it is; "%" too, so existing escapes are kept for the step below.
+_PATH_SAFE = "!$%&'()*+,/:;=@~-._"
+
+
+def _canonical_escapes(path: str) -> str:
+    """A path in one spelling (RFC 3986 §6.2.2): "café", "caf%C3%A9" and "caf%c3%a9" are one page,
+    as are "~" and "%7E"; an escaped "/" stays escaped, since it is not the same path."""
+    if not path.isascii() or " " in path:
+        path = quote(path, safe=_PATH_SAFE)
+    if "%" in path:
+        path = _ESCAPE.sub(_one_escape, path)
+    return path
+
+
+def _one_escape(m: re.Match[str]) -> str:
+    char = chr(int(m.group(1), 16))
+    return char if char in _UNRESERVED else "%" + m.group(1).upper()
 
 
 def same_page(a: str, b: str) -> bool:
@@ -199,7 +235,7 @@ def parse_target(raw: str) -> Target | None:
         return None
     has_scheme = "://" in text
     if not has_scheme and "/" not in text.rstrip("/"):
-        domain = strip_www(text.rstrip("/").lower().rstrip("."))
+        domain = strip_www(ascii_host(text.rstrip("/").rstrip(".")))
         if not domain or " " in domain or "." not in domain and not _is_ip(domain):
             return None
         site = registrable_domain(domain)

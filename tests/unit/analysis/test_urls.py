@@ -1,5 +1,7 @@
+from bot.analysis import analyze
 from bot.analysis.urls import (
     brand_of,
+    host_of,
     normalize_url,
     parse_target,
     registrable_domain,
@@ -27,6 +29,33 @@ def test_normalize_url_ignores_what_does_not_change_the_page():
     assert normalize_url("mailto:x@example.com") is None
     assert not same_page("https://example.com/a", "https://example.com/b")
     assert not same_page("https://example.com/A", "https://example.com/a")  # paths are case-sensitive
+
+
+def test_percent_escapes_are_spelt_one_way():
+    # Slugs copied from an address bar come percent-encoded, hrefs often not (RFC 3986 6.2.2).
+    cafe = normalize_url("https://acme-tools.com/café/")
+    assert cafe == normalize_url("https://acme-tools.com/caf%C3%A9/") == normalize_url("https://acme-tools.com/caf%c3%a9")
+    assert normalize_url("https://a.example/%7Euser") == normalize_url("https://a.example/~user")
+    assert normalize_url("https://a.example/a b") == normalize_url("https://a.example/a%20b")
+    # An escaped slash is not a path separator: a different path.
+    assert normalize_url("https://a.example/a%2Fb") != normalize_url("https://a.example/a/b")
+    assert normalize_url("https://a.example/a%2fb") == normalize_url("https://a.example/a%2Fb")
+
+
+def test_internationalised_hosts_match_their_punycode():
+    assert host_of("https://www.bücher.de/blog/") == "www.xn--bcher-kva.de"
+    assert registrable_domain(host_of("https://shop.bücher.de/")) == "xn--bcher-kva.de"
+    for raw, link in (
+        ("bücher.de", "https://xn--bcher-kva.de/kompost"),
+        ("https://bücher.de/kompost", "https://xn--bcher-kva.de/kompost"),
+        ("https://xn--bcher-kva.de/kompost", "https://www.bücher.de/kompost/"),
+    ):
+        target = parse_target(raw)
+        assert target is not None and target.matches(link), (raw, link)
+    html = '<html><body><article><p>Kompost <a href="https://xn--bcher-kva.de/kompost">hier</a>.</p></article></body></html>'
+    report = analyze(html, "https://www.bücher.de/blog/", target="https://bücher.de/kompost")
+    assert report.links[0].internal
+    assert len(report.target_links) == 1
 
 
 def test_parse_target_domain_and_url():
