@@ -15,6 +15,7 @@ Score (0-100, 100 = highest risk):
      in a sitewide region (footer, sidebar, navigation, header).
    - medium (≥ 40): the target is on the same site (not a backlink); spam-niche links elsewhere on
      the page; link-selling footprints; an exact-match anchor anywhere.
+   - no floor, a flag only: a target link with an empty anchor.
 4. Level: low below 35, medium below 65, high from 65.
 
 Every rule that fired, and every bad factor, becomes a flag naming its reason.
@@ -57,13 +58,14 @@ HARD_RULES: tuple[tuple[str, int, str], ...] = (
     (sig.SPAM_NICHE_PAGE, 40, "spam-niche outbound links on the page"),
     (sig.LINK_SELLING, 40, "link-selling footprints on the page"),
     (sig.EXACT_MATCH, 40, "exact-match anchor"),
+    (sig.EMPTY_ANCHOR, 0, "empty anchor"),
 )
 # Flags for bad factors, unless a signal above already explains them.
 BAD_FACTOR_FLAGS: dict[str, tuple[frozenset[str], str]] = {
     "relevance": (frozenset(), "page barely relevant to the keyword/target"),
     "content_quality": (frozenset(), "thin or low-quality content"),
     "placement": (frozenset({sig.TARGET_HIDDEN}), "target link in footer, sidebar or comments"),
-    "anchor_text": (frozenset({sig.EXACT_MATCH}), "empty anchor"),
+    "anchor_text": (frozenset({sig.EXACT_MATCH, sig.EMPTY_ANCHOR}), "anchor text problem"),
     "rel": (frozenset({sig.PAID_UNDISCLOSED}), "rel attribute problem"),
     "outbound_links": (frozenset({sig.SPAM_NICHE_CONTENT, sig.SPAM_NICHE_PAGE}), "link-farm outbound link pattern"),
     "indexability": (frozenset({sig.NOINDEX, sig.ERROR_STATUS, sig.ROBOTS_BLOCKED}), "page may not be indexed"),

@@ -109,7 +109,12 @@ def anchor_text(inp: Inputs, signals: set[str]) -> Factor:
         evidence.append(f"compared with keyword {quote(inp.keyword)}")
     else:
         evidence.append("no keyword given: exact and partial match could not be judged")
-    if cls == "exact_match":
+    # Every target link counts, not only the worst: an icon link beside a sitewide exact-match
+    # link must not hide it.
+    classes = {s.link.anchor_class for s in targets}
+    if "empty" in classes:
+        signals.add(sig.EMPTY_ANCHOR)
+    if "exact_match" in classes:
         signals.add(sig.EXACT_MATCH)
         if any(s.link.anchor_class == "exact_match" and s.link.placement in SITEWIDE_REGIONS for s in targets):
             signals.add(sig.SITEWIDE_EXACT)

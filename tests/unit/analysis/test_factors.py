@@ -171,6 +171,20 @@ def test_anchor_verdicts():
         assert factor(report, "anchor_text").verdict == verdict, anchor
 
 
+def test_an_icon_link_does_not_hide_a_sitewide_exact_match_link():
+    kw = "best running shoes"
+    icon = f'<p>Shop: <a href="{TARGET}"><i class="icon-cart"></i></a></p>'
+    footer = f'<footer class="site-footer"><a href="{TARGET}">Best Running Shoes</a></footer>'
+    report = analyze(page(article=article_html(icon), after=footer), URL, target=TARGET, keyword=kw)
+    assert factor(report, "anchor_text").verdict == "bad"
+    assert "exact-match anchor in a sitewide region (footer/sidebar/navigation)" in report.risk.flags
+    assert "empty anchor" in report.risk.flags
+    assert report.risk.level == "high"
+    alone = analyze(page(article=article_html(icon)), URL, target=TARGET, keyword=kw)
+    assert alone.risk.flags.count("empty anchor") == 1
+    assert not any("exact-match" in f for f in alone.risk.flags)
+
+
 # --- indexability -----------------------------------------------------------------------------
 
 
