@@ -176,7 +176,10 @@ class PathClassifier:
                     break
                 self._main_ancestors.add(cur.mem_id)
                 cur = cur.parent
-        if self.weak_main:
+        if self.weak_main or not self._main_ids:
+            # No article found (or only <body>): regions decide and the rest counts as content,
+            # as the placement evidence then says.
+            self.weak_main = True
             self._main_ids.clear()
         self.has_main = bool(self._main_ids)
         self._outside = "content" if self.weak_main else "other"

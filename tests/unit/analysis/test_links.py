@@ -49,6 +49,17 @@ def test_unnamed_block_outside_main_is_other():
     assert only_target(page(after=block)).placement == "other"
 
 
+def test_without_any_main_content_links_outside_regions_are_content():
+    # Too little text for an article: the placement evidence says the rest counts as content, and it does.
+    html = ('<html><body><nav><a href="https://acme-tools.com/menu">Menu</a></nav>'
+            '<article><p>See <a href="https://acme-tools.com/b">Acme</a></p></article></body></html>')
+    report = analyze(html, "https://blogsite.com/blog/x/", target="https://acme-tools.com/b")
+    assert [link.placement for link in report.links] == ["navigation", "content"]
+    placement = report.factor("placement")
+    assert placement.verdict == "good"
+    assert any("main content not detected" in e for e in placement.evidence)
+
+
 def test_comments_inside_article_are_comments():
     comments = f'<section id="comments"><div class="comment"><p>Nice! <a href="{TARGET}">my shop</a></p></div></section>'
     assert only_target(page(article=article_html(comments))).placement == "comments"
