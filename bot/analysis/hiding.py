@@ -59,15 +59,12 @@ class HidingRule:
     reason: str
 
 
-# Where a hiding declaration may be. Anchored on ":" (a literal prefix lets the regex engine skip
-# ahead quickly) with short look-behinds for the property ("display:", "visibility:", "opacity:",
-# "font-size:", "text-indent:", "left:", "top:", "right:"), so big framework stylesheets cost one
-# fast pass; each candidate rule body is then confirmed with `hiding_reason`. A space before the
-# colon ("display : none") is not recognised.
-_HIDE_HINT = re.compile(
-    r":(?:(?<=ay:)\s*none|(?<=ty:)\s*(?:hidden|collapse|0(?![.\d]*[1-9]))|(?<=ze:)\s*0(?![.\d]*[1-9])"
-    r"|(?<=(?:nt|ft|op|ht):)\s*-\s*\d{3})"
-)
+# Where a hiding declaration may be: a colon and a hiding value, in any case and with any spacing
+# ("DISPLAY : NONE"). A value-only pattern lets the regex engine skip from colon to colon, which
+# costs as little as the literal-prefix scan (look-behinds for the property made it twice as slow);
+# the property before the colon is then checked on a 12-character window, and each candidate rule
+# body is confirmed with `hiding_reason`.
+_HIDE_HINT = re.compile(r":\s*(?:none|hidden|collapse|0(?![.\d]*[1-9])|-\s*\d{3})", re.IGNORECASE)
 _HIDE_PROPS = ("display", "visibility", "font-size", "opacity", "text-indent", "left", "top", "right")
 
 
@@ -75,8 +72,7 @@ def _hiding_blocks(css: str) -> list[tuple[str, str]]:
     """(selector list, declarations) of top-level rules that contain a hiding hint.
 
     Only the hits are visited (found by one C-level regex pass); brace depth between hits is
-    counted with str.count, so the whole thing stays linear in the CSS size. Property names are
-    matched as written: upper-case CSS properties are too rare to pay for lower-casing it all.
+    counted with str.count, so the whole thing stays linear in the CSS size.
     """
     low = css
     out: list[tuple[str, str]] = []
@@ -86,7 +82,7 @@ def _hiding_blocks(css: str) -> list[tuple[str, str]]:
         pos = m.start()
         if pos < counted_to:
             continue
-        if not low[max(0, pos - 12) : pos].rstrip().endswith(_HIDE_PROPS):
+        if not low[max(0, pos - 12) : pos].rstrip().lower().endswith(_HIDE_PROPS):
             continue
         open_at = low.rfind("{", 0, pos)
         close_at = low.find("}", pos)

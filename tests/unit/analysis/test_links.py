@@ -104,6 +104,13 @@ def test_hidden_by_style_rule():
     assert not link.hidden
 
 
+def test_style_rules_hide_whatever_their_case_and_spacing():
+    for rule in (".seo { display : none; }", ".seo{DISPLAY:NONE}", ".seo{Display:None}", ".seo {\n  visibility :\n hidden }",
+                 ".seo{POSITION:ABSOLUTE; LEFT : -9999PX}"):
+        html = page(head=f"<style>{rule}</style>", article=article_html(f'<p class="seo"><a href="{TARGET}">shoes</a></p>'))
+        assert only_target(html).hidden, rule
+
+
 def test_style_rules_in_media_queries_and_pseudo_classes_are_ignored():
     head = "<style>@media (max-width: 600px) { .m{display:none} } .h:hover{display:none} .x::after{display:none}</style>"
     for cls in ("m", "h"):
