@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.analysis.lexicon import GENERIC_ANCHORS
+from bot.analysis.lexicon import GENERIC_ANCHOR_WORDS, GENERIC_ANCHORS, MAX_GENERIC_WORDS
 from bot.analysis.text_stats import content_terms
 
 _NAKED_URL = re.compile(r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:[/?#]\S*)?$", re.I)
@@ -64,6 +64,9 @@ def _text_facts(text: str, is_image: bool, keyword: str | None) -> tuple[str, st
     if " " not in stripped and "." in stripped and _NAKED_URL.match(stripped):
         return "naked_url", "", False
     if normal in GENERIC_ANCHORS:
+        return "generic", "", False
+    words = normal.split()
+    if 1 < len(words) <= MAX_GENERIC_WORDS and GENERIC_ANCHOR_WORDS.issuperset(words):
         return "generic", "", False
     compact = normal.replace(" ", "")
     kw_normal, kw_compact, kw_terms, kw_gates = _keyword_forms(keyword) if keyword else _NO_KEYWORD

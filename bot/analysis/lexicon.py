@@ -32,6 +32,16 @@ GENERIC_ANCHORS = frozenset(
         "this one", "these", "there", "their website", "the website", "his website", "her website",
     }
 )
+# An anchor made only of these words says nothing of its page either: "click here to read more",
+# "read the full article here", "learn more about it".
+GENERIC_ANCHOR_WORDS = frozenset(
+    {
+        "click", "here", "to", "read", "more", "learn", "find", "out", "for", "about", "it", "this", "that", "the",
+        "link", "site", "website", "page", "article", "post", "full", "info", "information", "see", "go", "visit",
+        "check", "continue", "reading", "details", "view", "now", "please", "and", "on", "our", "their",
+    }
+)
+MAX_GENERIC_WORDS = 7
 
 # Spam niches for outbound links, matched in the host + path and the anchor of each external link.
 # Distinctive stems match anywhere (domains glue words together: "bestcasinosites"); words that
