@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import discord
 from discord import app_commands
@@ -23,6 +23,7 @@ from cogs.ui.text import safe
 
 if TYPE_CHECKING:
     from bot.client import SecondOpinionBot
+    from cogs.review import ReviewsCog
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +213,9 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
             await send_error(interaction, f"Review #{id} was deleted already.")
             return
         await services.audit.append(interaction.guild_id, id, interaction.user.id, "deleted", reason, self.bot.clock())
-        reviews_cog = self.bot.get_cog("Reviews")
-        hook = getattr(reviews_cog, "review_deleted", None)
-        if hook is not None:
-            await hook(interaction.guild_id, id)
+        reviews_cog = cast("ReviewsCog | None", self.bot.get_cog("Reviews"))
+        if reviews_cog is not None:  # always, unless the bot runs without the cogs.review extension
+            await reviews_cog.review_deleted(interaction.guild_id, id)
         await interaction.response.send_message(
             f"Review #{id} ({safe(review.domain, 100)}) is deleted: it no longer shows in the history. "
             f"Reason kept in the audit log: {safe(reason, 300)}",

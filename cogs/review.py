@@ -45,6 +45,7 @@ from cogs.ui.review_render import (
     thread_title,
     verdict_embed,
 )
+from cogs.ui.text import safe
 
 if TYPE_CHECKING:
     from bot.client import SecondOpinionBot
@@ -56,6 +57,8 @@ AUTO_ARCHIVE_MINUTES = 10080
 DEADLINE_CHECK_CAP_SECONDS = 60.0
 SERVER_ERROR_RETRY_DELAYS = (0.5, 2.0)
 _TAG_NAMES = ("review", "open")
+# The moderator's reason stays in the audit log: the thread is public.
+DELETED_NOTICE = "🗑️ A moderator deleted this review: its votes no longer count and it is gone from the history."
 
 
 def _review_tags(forum: discord.ForumChannel) -> list[discord.ForumTag]:
@@ -288,7 +291,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
                                          self.clock())
         self._wake.set()
         await interaction.followup.send(
-            f"🗳️ {interaction.user.mention} asked for a second opinion on **{review.domain}**: "
+            f"🗳️ {interaction.user.mention} asked for a second opinion on **{safe(review.domain, 100)}**: "
             f"vote in <#{review.thread_id}> until <t:{int(review.deadline_at)}:f>."
         )
         self._spawn(self._add_vote_reactions(review.thread_id or 0, messages), f"review-{review.id}-reactions")
@@ -446,6 +449,48 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         if await self.services.reviews.mark_broken(review_id, guild_id, reason):
             await self.services.audit.append(guild_id, review_id, None, "broken", reason, self.clock())
             log.info("review %s can no longer take votes: %s", review_id, reason)
+
+    # -- deletion by a moderator ------------------------------------------------------------------
+    async def review_deleted(self, guild_id: int, review_id: int) -> None:
+        """/moderate delete removed this review (stored as deleted already): stop tracking it now,
+        and retire its thread in the background: the moderator's command must answer within 3 s."""
+        assert self.desk is not None
+        self.desk.untrack(review_id)  # no new votes (the database refuses them too: it is not open)
+        self.coalescer.forget(review_id)
+        self._guild_of.pop(review_id, None)  # a refresh marked meanwhile finds nothing to render
+        self._rendered.pop(review_id, None)
+        self._reports.pop(review_id, None)
+        self._spawn(self._retire_deleted(guild_id, review_id), f"review-{review_id}-deleted")
+
+    async def _retire_deleted(self, guild_id: int, review_id: int) -> None:
+        try:
+            review = await self.services.reviews.get(review_id, guild_id)
+            # A closed review's thread is archived with its verdict; a deleted one while opening has none.
+            if review is None or review.thread_id is None or review.closed_at is not None:
+                return
+            await self._retire_thread(review)
+        except Exception:
+            log.exception("could not retire the thread of deleted review %s", review_id)
+
+    async def _retire_thread(self, review: Review) -> None:
+        """Say in the thread that the review was deleted, take the buttons off its summary, lock it."""
+        assert review.thread_id is not None
+        try:
+            thread: Any = await resolve_thread(self.bot, review.thread_id)
+        except (ReviewGone, discord.HTTPException) as exc:
+            log.info("the thread of deleted review %s is not reachable: %s", review.id, exc)
+            return
+        tally = await self.services.votes.tally(review.id, review.guild_id)
+        report = await self._report(review)
+        self._reports.pop(review.id, None)  # read for this last render only
+        await self._finishing_step(review.id, "post the deletion notice", lambda: thread.send(DELETED_NOTICE))
+        if review.summary_message_id:
+            summary = thread.get_partial_message(review.summary_message_id)
+            if await self._finishing_step(review.id, "edit the summary", lambda: summary.edit(
+                    embed=summary_embed(review, report, tally), view=None)):
+                self.summary_edits += 1
+        await self._finishing_step(review.id, "archive the thread",
+                                   lambda: thread.edit(archived=True, locked=True))
 
     # -- reconciliation -----------------------------------------------------------------------
     @commands.Cog.listener()

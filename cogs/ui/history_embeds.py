@@ -183,7 +183,7 @@ def review_detail_embed(guild_id: int, detail: ReviewDetail, *, show_voters: boo
     embed = discord.Embed(title=clip(f"Review #{review.id} — {safe(review.domain, 200)}", 256), colour=colour)
     lines = [safe_url(review.url, 300)]
     if review.target:
-        lines.append(f"Target: {safe_url(review.target, 200)}")
+        lines.append(f"Target: {safe_url(review.target, 200)}")  # a URL, or a domain as typed
     if review.keyword:
         lines.append(f"Keyword: {safe(review.keyword, 100)}")
     if review.note:

@@ -16,7 +16,7 @@ LINKS_PER_PAGE = 10
 
 
 def _link_line(link: dict[str, Any]) -> str:
-    rel = " ".join(link.get("rel") or []) or "dofollow"
+    rel = safe(" ".join(link.get("rel") or []), 100) or "dofollow"  # rel comes from the page: escaped
     anchor = safe(link.get("anchor_text") or "", 80) or "*(no text)*"
     hidden = " · **hidden**" if link.get("hidden") else ""
     return f"“{anchor}” → {safe_url(link['href'], 120)} · {rel} · {link['placement']}{hidden}"

@@ -21,7 +21,8 @@ from cogs.ui.text import clip, safe, safe_url, timestamp
 _BAR_CELLS = 6
 _ANSWER_TEXT = {"good": "🟢 good", "unsure": "🟡 unsure", "bad": "🔴 bad", NO_CONSENSUS: "⚪ no consensus"}
 _RISK_TEXT = {"low": "🟢 low", "medium": "🟡 medium", "high": "🔴 high", NO_CONSENSUS: "⚪ no consensus"}
-_STATUS_TEXT = {"opening": "opening", "open": "🗳️ open for votes", "closed": "🔒 closed", "deleted": "deleted"}
+_STATUS_TEXT = {"opening": "opening", "open": "🗳️ open for votes", "closed": "🔒 closed",
+                "deleted": "🗑️ deleted by a moderator"}
 
 
 def thread_title(domain: str, review_id: int) -> str:
@@ -98,7 +99,7 @@ def summary_embed(
         f"**Page** {safe_url(review.url, 400)}",
     ]
     if review.target:
-        lines.append(f"**Target** {safe(review.target, 300)}")
+        lines.append(f"**Target** {safe_url(review.target, 300)}")  # a URL, or a domain as typed
     if review.keyword:
         lines.append(f"**Keyword** {safe(review.keyword, 100)}")
     if review.note:
