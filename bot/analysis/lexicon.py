@@ -121,23 +121,22 @@ LINK_SELLING_HREF = re.compile(
 LINK_SELLING_HREF_GATES = ("write", "guest", "submit-", "sponsored-post", "buy-links", "link-insertion")
 
 # Disclosure that a post was paid for: its links must then carry rel=sponsored (or nofollow).
-# Searched where disclosures sit: the title, the start and end of the article, disclosure blocks.
-PAID_DISCLOSURE_PHRASES = (
-    "sponsored post", "sponsored content", "sponsored article", "sponsored by", "this post was sponsored",
-    "this post is sponsored", "this article was sponsored", "this article is sponsored", "this content is sponsored",
-    "paid post", "paid partnership", "paid placement", "paid promotion", "advertorial", "promoted post",
-    "#ad ", "#sponsored", "[sponsored]", "this is a sponsored", "this is a paid", "paid for by",
-)
-# Ordinary prose uses these too ("the museum, in partnership with the city"): they count only in
-# the title or a disclosure block.
-WEAK_DISCLOSURE_PHRASES = ("in partnership with", "brought to you by", "partner content", "promoted content")
-# Phrases that speak of the page itself: they count wherever the article says them. Others
+# Searched where disclosures sit: the title, disclosure blocks, the start and end of the article
+# and what follows a "Disclosure:" label in it (see factors/link.py). Phrases that speak of the page itself: they count wherever the article says them. The others
 # ("sponsored by", "sponsored post") also occur in articles about advertising, so in the body of
 # the text they count only at its start or end, or after a "Disclosure:" label.
 SELF_DISCLOSURE_PHRASES = (
     "this post was sponsored", "this post is sponsored", "this article was sponsored", "this article is sponsored",
     "this content is sponsored", "this is a sponsored", "this is a paid",
 )
+PAID_DISCLOSURE_PHRASES = SELF_DISCLOSURE_PHRASES + (
+    "sponsored post", "sponsored content", "sponsored article", "sponsored by", "paid post", "paid partnership",
+    "paid placement", "paid promotion", "advertorial", "promoted post", "#ad ", "#sponsored", "[sponsored]",
+    "paid for by",
+)
+# Ordinary prose uses these too ("the museum, in partnership with the city"): they count only in
+# the title or a disclosure block.
+WEAK_DISCLOSURE_PHRASES = ("in partnership with", "brought to you by", "partner content", "promoted content")
 DISCLOSURE_LABELS = ("disclosure:", "disclaimer:")
 
 # TLDs with disproportionate spam shares in public abuse reports.
