@@ -4,7 +4,8 @@ Order of the checks (first match wins): empty → image (an image link whose alt
 naked_url → generic → branded (the anchor *is* the brand) → exact_match (the anchor is the
 keyword) → branded (the brand plus other words) → partial_match (most keyword terms) →
 descriptive. The brand is the first label of the link's registrable domain (``best-shoes.co.uk``
-→ "best shoes"), which for a target link is the target's brand.
+→ "best shoes"), which for a target link is the target's brand; its first word alone ("Acme" for
+``acme-tools.com``) is the brand too.
 """
 
 from __future__ import annotations
@@ -45,8 +46,12 @@ def classify_anchor(text: str, *, is_image: bool, brand: str, keyword: str | Non
 
 
 @lru_cache(maxsize=256)
-def _brand_compact(brand: str) -> str:
-    return _normal(brand).replace(" ", "")
+def _brand_forms(brand: str) -> tuple[str, str]:
+    """(the brand without spaces, its first word when it has several): "acme-tools" → ("acmetools",
+    "acme"), since people call Acme Tools "Acme". A head under four letters says too little."""
+    words = _normal(brand).split()
+    head = words[0] if len(words) > 1 and len(words[0]) >= 4 else ""
+    return "".join(words), head
 
 
 _EARLY = frozenset({"empty", "image", "naked_url", "generic"})
@@ -89,9 +94,9 @@ def classify_anchor_fast(text: str, is_image: bool, brand: str, keyword: str | N
     cls, compact, keyword_itself = _text_facts(text, is_image, keyword)
     if cls in _EARLY:
         return cls
-    brand_compact = _brand_compact(brand)
+    brand_compact, brand_head = _brand_forms(brand)
     if len(brand_compact) >= 3:
-        if compact == brand_compact:
+        if compact == brand_compact or compact == brand_head:
             return "branded"
         if not keyword_itself and brand_compact in compact:
             return "branded"

@@ -25,6 +25,8 @@ from .pages import article_html, page
         ("Acme Shoes", False, "branded"),
         ("AcmeShoes", False, "branded"),
         ("the Acme Shoes review team", False, "branded"),
+        ("Acme", False, "branded"),  # the short name of Acme Shoes
+        ("Acme reviews", False, "descriptive"),
         ("best running shoes", False, "exact_match"),
         ("Best Running Shoes", False, "exact_match"),
         ("the best running shoe", False, "exact_match"),
@@ -36,6 +38,11 @@ from .pages import article_html, page
 )
 def test_classify_anchor(text, is_image, expected):
     assert classify_anchor(text, is_image=is_image, brand="acme-shoes", keyword="best running shoes") == expected
+
+
+def test_a_short_first_word_of_the_brand_is_not_the_brand():
+    assert classify_anchor("Fit", is_image=False, brand="fit-shoes", keyword=None) == "descriptive"
+    assert classify_anchor("Acme", is_image=False, brand="acme", keyword=None) == "branded"
 
 
 def test_without_keyword_nothing_is_exact_or_partial():
