@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from bot.analysis.urls import ascii_host, registrable_domain, strip_www
+
 VERDICTS: tuple[str, ...] = ("low", "medium", "high", "no_consensus")
 RISKS: tuple[str, ...] = ("low", "medium", "high")
 STATUSES: tuple[str, ...] = ("open", "closed")
@@ -58,9 +60,10 @@ def _unescape(text: str) -> str:
 
 
 def normalise_domain(value: str) -> str:
-    """A domain as stored in reviews/checks: lower case, no scheme, path, port, "www." or final dot.
+    """A domain as reviews and checks store it: the registrable domain in punycode
+    (``https://blog.Bücher.de/x`` → ``xn--bcher-kva.de``).
 
-    Members paste whole URLs into the domain box; accept them.
+    Members paste whole URLs, subdomains and Unicode names into the domain box; accept them.
     """
     text = value.strip()
     if "://" in text:
@@ -70,11 +73,9 @@ def normalise_domain(value: str) -> str:
         if ":" in text and not text.startswith("["):
             text = text.rsplit(":", 1)[0]
     text = text.strip().rstrip(".").lower()
-    if text.startswith("www."):
-        text = text[4:]
     if not text or len(text) > MAX_DOMAIN_LENGTH or any(ch.isspace() for ch in text):
         raise FilterError(f"not a domain: {value!r}")
-    return text
+    return registrable_domain(strip_www(ascii_host(text)))
 
 
 def parse_when(value: str, *, end: bool = False) -> int:

@@ -78,7 +78,12 @@ def test_bad_filter_values_name_the_problem(kwargs, message) -> None:
         ("https://www.example.com/blog/post?x=1", "example.com"),
         ("www.example.com/path", "example.com"),
         ("example.com:8080", "example.com"),
-        ("shop.example.co.uk.", "shop.example.co.uk"),
+        # Reviews and checks store the registrable domain in punycode.
+        ("shop.example.co.uk.", "example.co.uk"),
+        ("https://blog.gardening.co.uk/post/1", "gardening.co.uk"),
+        ("bücher.de", "xn--bcher-kva.de"),
+        ("https://www.Bücher.de/artikel", "xn--bcher-kva.de"),
+        ("xn--bcher-kva.de", "xn--bcher-kva.de"),
     ],
 )
 def test_domains_are_normalised_like_stored_ones(raw: str, expected: str) -> None:
