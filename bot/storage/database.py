@@ -36,6 +36,21 @@ def _migrations() -> list[tuple[int, str, str]]:
 LATEST_VERSION = len(_migrations())
 
 
+def _statements(script: str) -> list[str]:
+    """The statements of a migration script, one by one (a trigger's BEGIN … END stays whole):
+    executescript would commit the transaction the version check runs in."""
+    out: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            out.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        out.append(pending.strip())
+    return out
+
+
 class Database:
     """A thin wrapper over one aiosqlite connection.
 
@@ -93,19 +108,31 @@ class Database:
         return int(row[0])
 
     async def migrate(self) -> int:
-        """Apply every migration newer than PRAGMA user_version, each in its own transaction."""
-        current = await self.user_version()
-        if current > LATEST_VERSION:
-            raise RuntimeError(
-                f"database schema version {current} is newer than this bot ({LATEST_VERSION}); upgrade the bot"
-            )
+        """Apply every migration newer than PRAGMA user_version, each in its own transaction.
+
+        The version is read again inside each migration's write lock: a second process opening
+        the same fresh file at the same moment (the bot and `python -m bot backup`) then finds the
+        migration applied instead of applying it twice.
+        """
+        self._refuse_newer(await self.user_version())
         for number, name, sql in _migrations():
-            if number <= current:
-                continue
-            log.info("applying migration %s", name)
-            # executescript commits first; wrap the script and the version bump in one transaction.
-            await self.conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            async with self.transaction():
+                current = await self.user_version()
+                self._refuse_newer(current)
+                if number <= current:
+                    continue
+                log.info("applying migration %s", name)
+                for statement in _statements(sql):
+                    await self.conn.execute(statement)
+                await self.conn.execute(f"PRAGMA user_version = {number}")
         return await self.user_version()
+
+    @staticmethod
+    def _refuse_newer(version: int) -> None:
+        if version > LATEST_VERSION:
+            raise RuntimeError(
+                f"database schema version {version} is newer than this bot ({LATEST_VERSION}); upgrade the bot"
+            )
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
         """One statement; outside a transaction it commits by itself (autocommit mode)."""

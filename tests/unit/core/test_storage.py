@@ -1,3 +1,4 @@
+import asyncio
 import sqlite3
 
 import pytest
@@ -21,6 +22,21 @@ async def test_migrations_apply_once_and_pragmas_hold(tmp_path):
         assert await db.user_version() == LATEST_VERSION
     finally:
         await db.close()
+
+
+async def test_two_processes_opening_a_fresh_file_at_once_both_start(tmp_path):
+    # The bot and `python -m bot backup` started together: each must find the schema whole.
+    path = tmp_path / "fresh.sqlite3"
+    opened = await asyncio.gather(*(Database.open(path) for _ in range(3)), return_exceptions=True)
+    try:
+        assert [type(db).__name__ for db in opened] == ["Database"] * 3
+        for db in opened:
+            assert await db.user_version() == LATEST_VERSION
+            assert await db.integrity_check() == "ok"
+    finally:
+        for db in opened:
+            if isinstance(db, Database):
+                await db.close()
 
 
 async def test_newer_schema_is_refused(tmp_path):
