@@ -36,6 +36,22 @@ def _migrations() -> list[tuple[int, str, str]]:
 LATEST_VERSION = len(_migrations())
 
 
+async def _enable_wal(conn: aiosqlite.Connection, wait_seconds: float) -> None:
+    """Switch to WAL, waiting while another connection holds the file. Switching needs the file to
+    itself, and SQLite answers "locked" at once instead of calling the busy handler: a second
+    process opening a fresh file that the first is still migrating retries for up to `wait_seconds`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(0.02)
+
+
 def _statements(script: str) -> list[str]:
     """The statements of a migration script, one by one (a trigger's BEGIN … END stays whole):
     executescript would commit the transaction the version check runs in."""
@@ -84,7 +100,7 @@ class Database:
         db = cls(conn, path)
         try:
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            await conn.execute("PRAGMA journal_mode = WAL")
+            await _enable_wal(conn, busy_timeout_ms / 1000)
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             if migrate:
