@@ -238,7 +238,11 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
                 await send_error(interaction, f"There is no review #{id} in this server.")
                 return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        changed = await services.votes.reset_member(interaction.guild_id, member.id, id)
+        reviews_cog = cast("ReviewsCog | None", self.bot.get_cog("Reviews"))
+        if reviews_cog is not None:  # always, unless the bot runs without the cogs.review extension
+            changed = await reviews_cog.reset_votes(interaction.guild_id, member.id, id)
+        else:
+            changed = await services.votes.reset_member(interaction.guild_id, member.id, id, now=self.bot.clock())
         now = self.bot.clock()
         detail = f"votes of {member.id} withdrawn"
         for review_id in sorted(changed):
@@ -250,7 +254,8 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
         await self._refresh_tallies(changed)
         if changed:
             listed = ", ".join(f"#{r}" for r in sorted(changed))
-            message = f"Withdrew {member.mention}'s votes on {len(changed)} open review(s): {listed}."
+            message = (f"Withdrew {member.mention}'s votes on {len(changed)} open review(s): {listed}. "
+                       "Their reactions there no longer count; I remove them where I can manage messages.")
         else:
             message = f"{member.mention} has no votes on open reviews" + (f" in #{id}." if id else ".")
         await interaction.followup.send(message, ephemeral=True)

@@ -450,6 +450,29 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             await self.services.audit.append(guild_id, review_id, None, "broken", reason, self.clock())
             log.info("review %s can no longer take votes: %s", review_id, reason)
 
+    # -- a moderator's vote reset ----------------------------------------------------------------
+    async def reset_votes(self, guild_id: int, member_id: int, review_id: int | None) -> set[int]:
+        """Withdraw a member's votes on open reviews (one, or all of the guild); the ids whose
+        tally changed. The member's reactions are removed where the bot manages messages; those it
+        cannot remove stay on Discord but no longer count (the reset is stored for reconciliation)."""
+        assert self.desk is not None and self.ingestor is not None
+        try:
+            await self.ingestor.submit_ops(VoteOps())  # a barrier: the member's queued votes land first
+        except IngestClosedError:
+            pass
+        changed = await self.services.votes.reset_member(guild_id, member_id, review_id, now=self.clock())
+        for open_review in list(self.desk.reviews.values()):
+            if open_review.guild_id != guild_id or review_id not in (None, open_review.review_id):
+                continue
+            for message_id in open_review.factor_messages.values():
+                key = (message_id, member_id)
+                choice = self.desk.current.pop(key, None)
+                if choice is not None and open_review.thread_id is not None:
+                    # Left alone if the member votes on the factor again before the removal runs.
+                    self.tidier.request(open_review.thread_id, message_id, CHOICE_EMOJI[choice], member_id,
+                                        lambda key=key: key not in self.desk.current)  # type: ignore[misc]
+        return changed
+
     # -- deletion by a moderator ------------------------------------------------------------------
     async def review_deleted(self, guild_id: int, review_id: int) -> None:
         """/moderate delete removed this review (stored as deleted already): stop tracking it now,
@@ -544,22 +567,27 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         # The stored votes are read BEFORE the reactions: the writes are conditional on them, so a
         # live change landing during the read only makes a write miss. Read after, a vote withdrawn
         # live between the two reads would be inserted again from the stale reactions.
-        stored = await self.services.votes.votes_for_review(review.id, review.guild_id)
-        try:
-            observed = await read_reactions(self.bot, review.thread_id, messages)
-        except ReviewGone as gone:
-            await self.break_review(review.id, review.guild_id, str(gone))
-            return
-        members = await members_of(self.bot.get_guild(review.guild_id), observed.users)
-        eligible = {uid: self.desk.check(open_review, voter_facts(m, uid)).ok for uid, m in members.items()}
-        ops = reconcile(guild_id=review.guild_id, review_id=review.id, stored=stored, observed=observed.reactions,
-                        is_eligible=lambda uid: eligible.get(uid, False), now=self.clock())
+        # Live events of the review while the reads run are newer than what the reads return.
+        with self.desk.watching(review.id) as changed_live:
+            stored = await self.services.votes.votes_for_review(review.id, review.guild_id)
+            reset_members = await self.services.votes.reset_members(review.id, review.guild_id)
+            try:
+                observed = await read_reactions(self.bot, review.thread_id, messages)
+            except ReviewGone as gone:
+                await self.break_review(review.id, review.guild_id, str(gone))
+                return
+            members = await members_of(self.bot.get_guild(review.guild_id), observed.users)
+            eligible = {uid: self.desk.check(open_review, voter_facts(m, uid)).ok for uid, m in members.items()}
+            ops = reconcile(guild_id=review.guild_id, review_id=review.id, stored=stored,
+                            observed=observed.reactions, is_eligible=lambda uid: eligible.get(uid, False),
+                            now=self.clock(), changed_live=set(changed_live), reset_members=reset_members)
+            changed = set(changed_live)
         for factor_id, by_emoji in observed.reactions.items():
             message_id = messages[factor_id]
             seen: dict[int, set[Any]] = {}
             for emoji, users in by_emoji.items():
                 for uid in users:
-                    if eligible.get(uid):
+                    if eligible.get(uid) and (factor_id, uid) not in changed:
                         seen.setdefault(uid, set()).add(choice_for_emoji(emoji))
             for uid, choices in seen.items():
                 # A live switch seen meanwhile knows the latest choice (its superseded reaction

@@ -12,7 +12,8 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -163,6 +164,8 @@ class VoteDesk:
         # lets a switch remove exactly the superseded reaction.
         self.current: dict[tuple[int, int], Choice] = {}
         self._refreshing: set[int] = set()
+        # review id -> the sets of (factor, member) pairs that `watching` blocks collect.
+        self._watches: dict[int, list[set[tuple[str, int]]]] = {}
         # Optional observer (benchmarks): called with each queued event and its future.
         self.observer: Callable[[VoteEvent, asyncio.Future[None]], None] | None = None
         self.ignored = 0
@@ -183,6 +186,20 @@ class VoteDesk:
             self.refs.pop(message_id, None)
         self.current = {k: v for k, v in self.current.items() if k[0] not in messages}
         return review
+
+    @contextmanager
+    def watching(self, review_id: int) -> Iterator[set[tuple[str, int]]]:
+        """The (factor, member) pairs whose votes live events change while the block runs: what a
+        reconciliation reading reactions meanwhile must leave to the live path."""
+        touched: set[tuple[str, int]] = set()
+        self._watches.setdefault(review_id, []).append(touched)
+        try:
+            yield touched
+        finally:
+            watches = self._watches.get(review_id, [])
+            watches[:] = [w for w in watches if w is not touched]
+            if not watches:
+                self._watches.pop(review_id, None)
 
     def review_of_thread(self, thread_id: int) -> OpenReview | None:
         return next((r for r in self.reviews.values() if r.thread_id == thread_id), None)
@@ -277,6 +294,8 @@ class VoteDesk:
         self._submit(VoteEvent("remove", ref.guild_id, ref.review_id, ref.factor, payload.user_id, choice, self.clock()))
 
     def _submit(self, event: VoteEvent) -> None:
+        for touched in self._watches.get(event.review_id, ()):
+            touched.add((event.factor, event.member_id))
         try:
             future = self.ingestor.submit(event)
         except IngestClosedError:

@@ -9,7 +9,7 @@ the read and the write is never overwritten.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from bot.review.factors import CAUTION_ORDER, Choice, choice_for_emoji
 from bot.review.votes import GuildKey, VoteKey, VoteOps, VoteRow
@@ -36,6 +36,8 @@ def reconcile(
     observed: Mapping[str, Mapping[str, Iterable[int]]],
     is_eligible: Callable[[int], bool],
     now: float,
+    changed_live: Collection[tuple[str, int]] = (),
+    reset_members: Collection[int] = (),
 ) -> VoteOps:
     """Writes that make stored votes match the reactions seen now.
 
@@ -43,6 +45,16 @@ def reconcile(
     `observed` (its message could not be read) is left alone: an unread message is no evidence
     that votes were withdrawn. Other emoji are ignored. `is_eligible(member_id)` must say False
     for the bot itself and for anyone whose vote does not count; their stored votes are removed.
+
+    changed_live: (factor, member) pairs a live reaction event touched after the stored votes
+    were read. The live event is at least as new as the reactions read, which may predate it
+    (a reaction taken back while the other messages were being read), so those pairs are left
+    as the live path wrote them.
+
+    reset_members: members whose votes on this review a moderator reset. A reaction of theirs
+    with no stored vote behind it dates from before the reset (or from a time the bot was
+    offline, which it cannot tell apart): it is not stored again. Votes they cast live after the
+    reset are stored, and reconciled like any other.
     """
     stored_by_key: dict[VoteKey, Choice] = {}
     for row in stored:
@@ -69,6 +81,8 @@ def reconcile(
         return eligible_cache[member_id]
 
     for key in sorted(set(seen) | set(stored_by_key), key=lambda k: (k.factor, k.member_id)):
+        if (key.factor, key.member_id) in changed_live:
+            continue
         current = stored_by_key.get(key)
         reacted = seen.get(key, set())
         if not eligible(key.member_id) or not reacted:
@@ -79,7 +93,8 @@ def reconcile(
             continue
         row = VoteRow(guild_id, review_id, key.factor, key.member_id, pick_choice(reacted), now)
         if current is None:
-            inserts.append(row)
+            if key.member_id not in reset_members:
+                inserts.append(row)
         else:
             replaces.append((row, current))
     return VoteOps(inserts_if_absent=tuple(inserts), replaces=tuple(replaces), deletes_if=tuple(deletes_if))

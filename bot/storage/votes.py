@@ -117,8 +117,11 @@ class VotesRepo:
         )
         return [VoteRow(r[0], r[1], r[2], r[3], Choice(r[4]), r[5]) for r in rows]
 
-    async def reset_member(self, guild_id: int, member_id: int, review_id: int | None = None) -> set[int]:
-        """Withdraw a member's votes on open reviews (one review, or all in the guild).
+    async def reset_member(
+        self, guild_id: int, member_id: int, review_id: int | None = None, *, now: float
+    ) -> set[int]:
+        """Withdraw a member's votes on open reviews (one review, or all in the guild), and record
+        the reset so that reconciliation does not count the member's standing reactions again.
 
         Closed reviews keep their votes: their verdict was computed from them. Returns the ids of
         the reviews whose tally changed.
@@ -133,6 +136,20 @@ class VotesRepo:
                 "SELECT DISTINCT review_id FROM votes WHERE " + where + " AND " + open_only, params  # noqa: S608
             )
             await db.execute("DELETE FROM votes WHERE " + where + " AND " + open_only, params)  # noqa: S608
+            await db.execute(
+                "INSERT INTO vote_resets (review_id, member_id, guild_id, reset_at) "
+                "SELECT id, ?, guild_id, ? FROM reviews WHERE guild_id = ? AND status = 'open' "
+                "AND (? IS NULL OR id = ?) "
+                "ON CONFLICT (review_id, member_id) DO UPDATE SET reset_at = excluded.reset_at",
+                (member_id, now, guild_id, review_id, review_id),
+            )
+        return {int(r[0]) for r in rows}
+
+    async def reset_members(self, review_id: int, guild_id: int) -> set[int]:
+        """Members whose votes on this review a moderator reset."""
+        rows = await self.db.fetchall(
+            "SELECT member_id FROM vote_resets WHERE review_id = ? AND guild_id = ?", (review_id, guild_id)
+        )
         return {int(r[0]) for r in rows}
 
     async def count_for_reviews(self, guild_id: int, review_ids: Iterable[int]) -> dict[int, int]:

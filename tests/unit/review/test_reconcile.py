@@ -17,7 +17,7 @@ def row(member: int, choice: Choice, factor: str = "overall") -> VoteRow:
     return VoteRow(1, 1, factor, member, choice, 0.0)
 
 
-def run(stored, observed, ineligible=()):
+def run(stored, observed, ineligible=(), changed_live=(), reset_members=()):
     ops = reconcile(
         guild_id=1,
         review_id=1,
@@ -25,6 +25,8 @@ def run(stored, observed, ineligible=()):
         observed=observed,
         is_eligible=lambda m: m != BOT_ID and m not in ineligible,
         now=NOW,
+        changed_live=changed_live,
+        reset_members=reset_members,
     )
     state = {r.key: r.choice for r in stored}
     model_apply_ops(state, ops)
@@ -35,6 +37,28 @@ def test_pick_choice_is_the_most_cautious() -> None:
     assert pick_choice({G, B}) == B
     assert pick_choice({G, U}) == U
     assert pick_choice({G}) == G
+
+
+def test_pairs_a_live_event_changed_during_the_reads_are_left_to_the_live_path() -> None:
+    # Member 1 reacted while the bot was offline, then took it back while the other messages were
+    # read: the reactions read still show it, but the live removal is the newer word.
+    observed = {"overall": {E[G]: [1, 2]}, "relevance": {E[B]: [1]}}
+    ops, after = run([], observed, changed_live={("overall", 1)})
+    assert after == {("overall", 2): G, ("relevance", 1): B}
+    # A vote stored before the reads and changed live meanwhile is not overwritten either.
+    ops, after = run([row(3, G)], {"overall": {E[B]: [3]}}, changed_live={("overall", 3)})
+    assert not ops
+    assert after == {("overall", 3): G}
+
+
+def test_reactions_of_a_reset_member_do_not_come_back_as_votes() -> None:
+    observed = {"overall": {E[G]: [1, 2], E[B]: [4]}, "relevance": {E[U]: [1]}}
+    # 1's votes were reset and nothing was stored since; 4 was reset too, then voted live (stored).
+    _, after = run([row(4, G)], observed, reset_members={1, 4})
+    assert after == {("overall", 2): G, ("overall", 4): B}
+    # A reset member who takes the reaction back loses the vote cast after the reset.
+    _, after = run([row(4, G)], {"overall": {}}, reset_members={4})
+    assert after == {}
 
 
 def test_reconcile_cases() -> None:

@@ -118,9 +118,15 @@ async def test_reset_member_only_touches_open_reviews_of_the_guild(db: Database)
     await one_by_one(repo, ev("add", other.id, 7, B, guild=2))
     await reviews.close(c.id, 1, verdict_json="{}", community_risk="high", closed_by=None, reason="deadline", now=NOW)
 
-    assert await repo.reset_member(1, 7, review_id=a.id) == {a.id}
+    assert await repo.reset_member(1, 7, review_id=a.id, now=NOW) == {a.id}
     assert await stored(repo, a.id) == {("overall", 8): G}
-    assert await repo.reset_member(1, 7) == {b.id}
+    assert await repo.reset_members(a.id, 1) == {7}
+    assert await repo.reset_members(b.id, 1) == set()
+    assert await repo.reset_member(1, 7, now=NOW) == {b.id}
     assert await stored(repo, b.id) == {("overall", 8): G}
     assert (await stored(repo, c.id))[("overall", 7)] == B  # closed: kept
     assert len(await repo.member_votes(2, 7)) == 1  # other guild: kept
+    # The resets are recorded for the open reviews of this guild only.
+    assert [await repo.reset_members(r.id, 1) for r in (a, b, c)] == [{7}, {7}, set()]
+    assert await repo.reset_members(other.id, 2) == set()
+    assert await repo.reset_members(a.id, 2) == set()
