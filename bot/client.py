@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.settings import Settings
-from bot.storage.database import Database
+from bot.storage.database import Database, StorageBusyError
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,12 @@ class SecondOpinionBot(commands.Bot):
     ) -> None:
         from cogs.ui.replies import send_error  # the cog layer renders; imported late to keep bot/ light
 
+        original = getattr(error, "original", None)
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use this command here."
+        elif isinstance(original, StorageBusyError):
+            log.warning("command %r: %s", interaction.command and interaction.command.name, original)
+            message = f"Nothing was saved: {original}."
         else:
             log.error("command %r failed", interaction.command and interaction.command.name, exc_info=error)
             message = "Something went wrong on our side; the error was logged. Please try again."

@@ -135,22 +135,14 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
             try:
                 report = await checker.check(url, target=target, keyword=keyword)
             except FetchError as exc:
-                await self._replace_with_error(interaction, exc.user_message)
+                await send_error(interaction, exc.user_message)
                 return
         try:
             await self.send_report(interaction, report.to_dict(), url=url, target=target, keyword=keyword)
         except StorageBusyError:
             # The insert failed as a whole (single statement), so nothing was stored; say so and stop.
             log.warning("database busy while storing a check (guild %s)", interaction.guild_id)
-            await self._replace_with_error(interaction, "The database is busy; try again in a moment.")
-
-    async def _replace_with_error(self, interaction: discord.Interaction, message: str) -> None:
-        # The "thinking" message is public; an error belongs to the member alone.
-        try:
-            await interaction.delete_original_response()
-        except discord.HTTPException:
-            pass
-        await interaction.followup.send(message, ephemeral=True)
+            await send_error(interaction, "The database is busy; try again in a moment.")
 
     async def send_report(
         self,

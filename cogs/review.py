@@ -93,6 +93,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         self._deadline_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._reconcile_task: asyncio.Task[None] | None = None
+        self._opening: set[int] = set()  # reviews this process is opening right now
         self._reconcile_again = False
         self._reports: dict[int, dict[str, Any] | None] = {}
         self._guild_of: dict[int, int] = {}
@@ -198,7 +199,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
                 report = await checker.check(url, target=target, keyword=keyword)
             except FetchError as exc:
                 self.cooldown.reset((interaction.guild_id, interaction.user.id))
-                await self._replace_with_error(interaction, exc.user_message)
+                await send_error(interaction, exc.user_message)
                 return
             stored = await self._store_check(interaction, report.to_dict(), url, target, keyword)
         await self._open(interaction, stored, note=note, settings=settings)
@@ -252,14 +253,6 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         assert stored is not None
         return stored
 
-    async def _replace_with_error(self, interaction: discord.Interaction, message: str) -> None:
-        # The "thinking" message is public; an error belongs to the member alone.
-        try:
-            await interaction.delete_original_response()
-        except discord.HTTPException:
-            pass
-        await interaction.followup.send(message, ephemeral=True)
-
     async def _open(self, interaction: discord.Interaction, stored: StoredCheck, *, note: str | None,
                     settings: GuildSettings) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
@@ -273,20 +266,28 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             check_id=stored.id, bot_risk_level=stored.risk_level, bot_risk_score=stored.risk_score,
         )
         if not result.created:
-            await self._replace_with_error(interaction, self._points_to(result.review))
+            await send_error(interaction, self._points_to(result.review))
             return
         review = result.review
         report = json.loads(stored.report_json)
         self._reports[review.id] = report
+        self._opening.add(review.id)
         try:
             review, messages = await self._post(interaction, review, report, settings)
         except (discord.HTTPException, ReviewError) as exc:
             await reviews.abandon(review.id, review.guild_id, f"posting the thread failed: {exc}")
             log.warning("could not post review %s: %s", review.id, exc)
             why = str(exc) if isinstance(exc, ReviewError) else "Discord refused (check my permissions there)"
-            await self._replace_with_error(interaction, f"I could not open the review thread: {why}. "
+            await send_error(interaction, f"I could not open the review thread: {why}. "
                                                         "Nothing was opened; you can try again.")
             return
+        except BaseException:
+            # Anything else (a busy database at the last step, a shutdown): the URL must not stay
+            # blocked by a review that never opened. The command's error handler tells the member.
+            await asyncio.shield(reviews.abandon(review.id, review.guild_id, "opening was interrupted"))
+            raise
+        finally:
+            self._opening.discard(review.id)
         await self.services.audit.append(review.guild_id, review.id, interaction.user.id, "opened", review.url,
                                          self.clock())
         self._wake.set()
@@ -546,6 +547,10 @@ class ReviewsCog(commands.Cog, name="Reviews"):
 
     async def reconcile_all(self) -> None:
         assert self.desk is not None
+        # Reviews left 'opening' by a process that stopped mid-way would block their URL forever.
+        for review_id, guild_id in await self.services.reviews.stale_openings(exclude=self._opening):
+            if await self.services.reviews.abandon(review_id, guild_id, "opening was interrupted (restart)"):
+                log.warning("review %s was left half-opened; abandoned it", review_id)
         refs = await self.services.reviews.open_factor_messages()
         keys = sorted({(ref.review_id, ref.guild_id) for ref in refs.values()})
         for review_id, guild_id in keys:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import aiosqlite
@@ -185,6 +185,12 @@ class ReviewsRepo:
             (reason, review_id, guild_id),
         )
         return cursor.rowcount == 1
+
+    async def stale_openings(self, *, exclude: Collection[int] = ()) -> list[tuple[int, int]]:
+        """(id, guild id) of every review in 'opening' except `exclude` (the ones being opened
+        now): across guilds, for the start-up sweep."""
+        rows = await self.db.fetchall("SELECT id, guild_id FROM reviews WHERE status = 'opening' ORDER BY id")
+        return [(int(r[0]), int(r[1])) for r in rows if int(r[0]) not in exclude]
 
     async def get(self, review_id: int, guild_id: int) -> Review | None:
         row = await self.db.fetchone(

@@ -113,3 +113,47 @@ async def test_a_failed_thread_frees_the_slot_and_tells_the_member(fake_discord,
     assert row[0] == "deleted"
     # The slot is free: asking again works.
     await open_review(fake_discord, bot_process, members[0], channel, url)
+
+
+async def test_an_opening_cut_short_by_a_busy_database_frees_the_slot(
+    fake_discord, bot_process, world, page_site, monkeypatch
+):
+    from bot.storage.database import StorageBusyError
+
+    guild, channel, members = world
+    await bot_process.start()
+    url = page_site.url("/in-content")
+    reviews = bot_process.services.reviews
+
+    async def busy(*args, **kwargs):
+        raise StorageBusyError("the database is busy; try again in a moment")
+
+    monkeypatch.setattr(reviews, "attach", busy)
+    rec = await fake_discord.invoke_slash(members[0], channel, "secondopinion", {"url": url})
+    await fake_discord.wait_for(lambda: rec.followups, timeout=10)
+    assert rec.followups[0].ephemeral and "database is busy" in rec.followups[0].content
+    assert (await bot_process.services.db.fetchone("SELECT status FROM reviews"))[0] == "deleted"
+    monkeypatch.undo()
+    await open_review(fake_discord, bot_process, members[0], channel, url)
+
+
+async def test_a_review_left_half_opened_by_a_crash_is_abandoned_at_the_next_start(
+    fake_discord, bot_process, world, page_site
+):
+    guild, channel, members = world
+    await bot_process.start()
+    url = page_site.url("/in-content")
+    # What a process killed between creating the review and attaching its thread leaves behind.
+    created = await bot_process.services.reviews.create(
+        guild_id=guild.id, requester_id=members[0].id, origin_channel_id=channel.id, url=url,
+        domain="blog.test", now=0.0, deadline_at=10**10)
+    assert created.review.status == "opening"
+    rec = await fake_discord.invoke_slash(members[0], channel, "secondopinion", {"url": url})
+    blocked = await rec.wait_reply(timeout=10)
+    assert blocked.ephemeral and "being set up" in blocked.content
+    await bot_process.restart()
+    cog = bot_process.bot.get_cog("Reviews")
+    await fake_discord.wait_for(lambda: cog.reconcile_runs >= 1, timeout=10, what="the start-up sweep")
+    stuck = await bot_process.services.reviews.get(created.review.id, guild.id)
+    assert stuck.status == "deleted"
+    await open_review(fake_discord, bot_process, members[0], channel, url)
