@@ -1,7 +1,7 @@
 """Settings: TOML (and the environment) into frozen, validated dataclasses.
 
 Every key and its default lives here; `config.example.toml` documents them. Errors name the
-bad key (``[fetch] max_bytes: must be an integer between 1024 and 16777216``) so an owner can
+bad key (``[fetch] max_bytes: must be an integer between 1024 and 2097152``) so an owner can
 fix the file without reading code.
 """
 
@@ -126,8 +126,8 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
         "connect_timeout": ("float", 0.1, 15.0),
         "read_timeout": ("float", 0.1, 15.0),
         "total_timeout": ("float", 0.1, 15.0),
-        "max_bytes": ("int", 1024, 16 * 1024 * 1024),
-        "max_redirects": ("int", 0, 10),
+        "max_bytes": ("int", 1024, 2 * 1024 * 1024),
+        "max_redirects": ("int", 0, 5),
         "max_url_length": ("int", 64, 8192),
         "max_header_bytes": ("int", 1024, 65536),
         "allowed_ports": ("ports",),

@@ -8,6 +8,8 @@ encoding, or that fails on the bytes is skipped, ending with a lossless-enough f
 from __future__ import annotations
 
 import codecs
+import encodings
+import encodings.aliases
 import re
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -18,9 +20,35 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-# Labels browsers treat as windows-1252 (WHATWG Encoding), and ones never used for HTML.
-_AS_CP1252 = frozenset({"latin_1", "iso8859_1", "ascii", "cp1252"})
-_REFUSED_CODECS = frozenset({"utf_7", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"})
+# The encodings of the WHATWG Encoding standard (what browsers, and so Google, accept), as Python
+# codec module names, each with the codec that decodes it the way a browser does: latin-1 and ascii
+# labels mean windows-1252, EUC-KR means its superset cp949, and so on. A label outside this table
+# (Python's unicode_escape, cp037, palmos ...) would let a page show the bot text that no browser
+# shows, so it is ignored like an unknown one.
+_WHATWG_CODECS = {
+    "utf_8": "utf-8", "cp866": "cp866", "koi8_r": "koi8-r", "koi8_u": "koi8-u", "mac_roman": "mac-roman",
+    "mac_cyrillic": "mac-cyrillic", "cp874": "cp874", "tis_620": "cp874", "iso8859_11": "cp874",
+    "latin_1": "cp1252", "iso8859_1": "cp1252", "ascii": "cp1252", "iso8859_9": "cp1254",
+    "gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030", "big5": "big5hkscs", "big5hkscs": "big5hkscs",
+    "euc_jp": "euc_jp", "iso2022_jp": "iso2022_jp", "shift_jis": "cp932", "cp932": "cp932",
+    "euc_kr": "cp949", "cp949": "cp949",
+    **{f"iso8859_{n}": f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)},
+    **{f"cp{n}": f"cp{n}" for n in range(1250, 1259)},
+}
+# WHATWG labels Python does not know by these names.
+_WHATWG_LABELS = {
+    "unicode_1_1_utf_8": "utf_8", "iso_8859_8_i": "iso8859_8", "koi8": "koi8_r", "koi8_ru": "koi8_u",
+    "mac": "mac_roman", "x_mac_roman": "mac_roman", "windows_874": "cp874", "x_mac_cyrillic": "mac_cyrillic",
+    "x_mac_ukrainian": "mac_cyrillic", "x_gbk": "gbk", "x_x_big5": "big5", "x_euc_jp": "euc_jp",
+    "windows_31j": "cp932", "x_sjis": "cp932", "windows_949": "cp949",
+}
+# Labels WHATWG maps to its "replacement" encoding: the page shows as one replacement character.
+_REPLACEMENT_LABELS = frozenset(
+    {"csiso2022kr", "hz_gb_2312", "iso_2022_cn", "iso_2022_cn_ext", "iso_2022_kr", "replacement", "hz"}
+)
+_UTF16_LABELS = frozenset({"utf_16", "utf_16le", "utf_16be", "utf_16_le", "utf_16_be", "unicode", "ucs_2"})
+_REPLACED = "\ufffd"
+MAX_LABEL_CHARS = 40
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{1,40})""", re.IGNORECASE)
 _SNIFF_HTML = re.compile(
@@ -61,22 +89,19 @@ def sniff_is_html(head: bytes) -> bool:
 
 
 def _codec_for(label: str | None, *, from_meta: bool) -> str | None:
-    """A Python codec name for a charset label, or None when it must not be used."""
-    if not label:
+    """The Python codec that decodes a charset label as a browser would, or None when the label
+    must not be used. Looked up in fixed tables only: codecs.lookup would also accept Python-only
+    codecs, and caches every label it is asked about for the life of the process."""
+    if not label or len(label) > MAX_LABEL_CHARS:
         return None
-    try:
-        info = codecs.lookup(label.strip().lower())
-    except (LookupError, ValueError):
-        return None
-    if not getattr(info, "_is_text_encoding", True):
-        return None  # rot13, base64, zlib …: codecs, not charsets
-    name = info.name.replace("-", "_")
-    if name in _AS_CP1252:
-        return "cp1252"
-    if name in _REFUSED_CODECS:
+    key = encodings.normalize_encoding(label.strip().lower())
+    if key in _REPLACEMENT_LABELS:
+        return _REPLACED
+    if key in _UTF16_LABELS:
         # A page that really is UTF-16 carries a BOM (handled first); in a meta it is a lie.
-        return "utf-8" if from_meta and name.startswith("utf_16") else None
-    return info.name
+        return "utf-8" if from_meta else None
+    name = _WHATWG_LABELS.get(key) or encodings.aliases.aliases.get(key, key)
+    return _WHATWG_CODECS.get(name)
 
 
 def _try(body: bytes, codec: str) -> str | None:
@@ -94,12 +119,16 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
             return text, codec
     candidates: list[str] = []
     header_codec = _codec_for(header_charset, from_meta=False)
+    if header_codec == _REPLACED:
+        return _REPLACED, "replacement"
     if header_codec:
         candidates.append(header_codec)
     match = _META_CHARSET.search(body[:4096])
     if match:
         meta_codec = _codec_for(match.group(1).decode("ascii", "replace"), from_meta=True)
-        if meta_codec:
+        if meta_codec == _REPLACED and not header_codec:
+            return _REPLACED, "replacement"
+        if meta_codec and meta_codec != _REPLACED:
             candidates.append(meta_codec)
     candidates += ["utf-8", "cp1252"]
     seen: set[str] = set()

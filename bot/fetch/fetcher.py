@@ -203,7 +203,7 @@ class SafeFetcher:
     def _next_hop(self, current: str, location: str) -> str:
         try:
             target = str(yarl.URL(current).join(yarl.URL(location)))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, IndexError):  # yarl raises IndexError on "http://[a]@/"
             raise RefusedURL(MSG_INVALID, log_detail="unparsable redirect target") from None
         try:
             return normalize_url(target, self._settings, self._policy)

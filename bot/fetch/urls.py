@@ -107,7 +107,7 @@ def normalize_url(url: str, settings: FetchSettings, policy: AddressPolicy | Non
         raise _refuse(MSG_INVALID, "empty or control characters")
     try:
         parsed = yarl.URL(text)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, IndexError) as exc:  # yarl: IndexError on "http://[a]@/"
         raise _refuse(MSG_INVALID, f"unparsable: {exc}") from None
     if parsed.scheme not in ALLOWED_SCHEMES:
         raise _refuse(MSG_SCHEME, f"scheme {parsed.scheme!r}")
@@ -123,6 +123,9 @@ def normalize_url(url: str, settings: FetchSettings, policy: AddressPolicy | Non
 
     host = _encode_idn(parsed)
     address = literal_address(host)
+    if written and written.group(1).startswith("[") and (address is None or address.version != 6):
+        # yarl drops the brackets of "[v1.x]" (an RFC 3986 IPvFuture literal): a name, not an address.
+        raise _refuse(MSG_INVALID, "bracketed host that is not an IPv6 address")
     if address is None and looks_numeric(host):
         raise _refuse(MSG_INVALID, "malformed numeric host")
     if address is not None:
@@ -143,7 +146,7 @@ def normalize_url(url: str, settings: FetchSettings, policy: AddressPolicy | Non
     result = f"{parsed.scheme}://{netloc}{parsed.raw_path or '/'}" + (f"?{query}" if query else "")
     try:
         yarl.URL(result, encoded=True).port  # noqa: B018  (parses the netloc once more)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, IndexError) as exc:  # yarl: IndexError on "http://[a]@/"
         raise _refuse(MSG_INVALID, f"cannot rebuild: {exc}") from None
     if len(result) > settings.max_url_length:
         raise _refuse(MSG_TOO_LONG, f"normalized length {len(result)}")

@@ -33,6 +33,8 @@ def test_defaults_are_safe():
     [
         ({"fetch": {"max_bytes": "big"}}, "[fetch] max_bytes: must be an integer"),
         ({"fetch": {"max_bytes": 10}}, "[fetch] max_bytes: must be an integer between"),
+        ({"fetch": {"max_bytes": 2 * 1024 * 1024 + 1}}, "[fetch] max_bytes: must be an integer between 1024 and 2097152"),
+        ({"fetch": {"max_redirects": 6}}, "[fetch] max_redirects: must be an integer between 0 and 5"),
         ({"fetch": {"total_timeout": 60}}, "[fetch] total_timeout"),
         ({"fetch": {"allowed_ports": [0]}}, "[fetch] allowed_ports"),
         ({"fetch": {"allow_private_networks": "yes"}}, "[fetch] allow_private_networks: must be true or false"),

@@ -55,6 +55,40 @@ def test_header_charset_wins_over_meta_when_it_decodes() -> None:
     assert codec == "cp1252" and "é" in text
 
 
+@pytest.mark.parametrize("label", ["unicode_escape", "raw_unicode_escape", "cp037", "palmos", "charmap", "rot13"])
+def test_python_only_codecs_are_not_charsets(label: str) -> None:
+    # A browser reads an unknown label as windows-1252 and shows the escapes as text: so must we.
+    body = b"<p>\\x3ca href=\\x22https://target.example/\\x22\\x3eBest bins\\x3c/a\\x3e</p>"
+    for header, meta in ((label, b""), (None, b'<meta charset="' + label.encode() + b'">')):
+        text, codec = decode_html(meta + body, header)
+        assert codec in ("utf-8", "cp1252") and "<a href" not in text and "\\x3ca" in text
+
+
+@pytest.mark.parametrize("label", ["hz-gb-2312", "iso-2022-kr", "ISO-2022-CN", "csiso2022kr"])
+def test_labels_browsers_replace_hide_the_whole_page(label: str) -> None:
+    text, codec = decode_html(b'<a href="https://target.example/">Best bins</a>', label)
+    assert (text, codec) == ("\ufffd", "replacement")
+
+
+@pytest.mark.parametrize(
+    ("label", "body", "expected"),
+    [
+        ("latin1", b"caf\x80", "caf\u20ac"),  # latin-1 labels mean windows-1252
+        ("iso-8859-9", b"\x80", "\u20ac"),  # and iso-8859-9 windows-1254
+        ("x-sjis", "日本".encode("cp932"), "日本"),  # a WHATWG label Python does not know
+        ("EUC-KR", "한국".encode("cp949"), "한국"),
+        ("x-mac-cyrillic", "Привет".encode("mac-cyrillic"), "Привет"),
+    ],
+)
+def test_whatwg_labels_decode_as_browsers_do(label: str, body: bytes, expected: str) -> None:
+    assert decode_html(body, label)[0] == expected
+
+
+def test_an_overlong_label_is_ignored() -> None:
+    assert decode_html(b"ok", "utf-8" + " " * 40) == ("ok", "utf-8")
+    assert decode_html(b"ok", "x" * 10_000) == ("ok", "utf-8")
+
+
 def test_utf7_is_never_used() -> None:
     body = b"<p>+ADw-script+AD4-</p>"
     text, codec = decode_html(body, "utf-7")

@@ -81,6 +81,12 @@ REFUSED_URLS = [
     "http://printer.local/",
     "http://metadata.google.internal/computeMetadata/v1/",
     "http://intranet/",
+    "http://[a]@/",  # yarl raises IndexError on these
+    "http://[x]:1@/",
+    "https://[::1]@/",
+    "http://[v1.x]/",  # an IPvFuture literal is not a host name
+    "http://[vF.127.0.0.1]/",
+    "http://[8.8.8.8]/",
 ]
 
 
@@ -135,6 +141,7 @@ REFUSED_REDIRECTS = [
     "/redirect/private-name",
     "/redirect/file",
     "/redirect/port",
+    "/redirect/unparsable",
 ]
 
 
