@@ -91,15 +91,24 @@ def _load_settings(path: Path | None):  # type: ignore[no-untyped-def]
         raise CliError(str(exc)) from None
 
 
-def _read_html_file(name: str) -> str:
-    from bot.fetch import decode_html
+def _read_html_file(name: str, max_bytes: int) -> str:
+    """A saved page, held to what a fetch accepts: HTML, within the body cap."""
+    from bot.fetch import decode_html, looks_binary
 
     try:
-        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        if name == "-":
+            raw = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            with Path(name).open("rb") as f:
+                raw = f.read(max_bytes + 1)
     except FileNotFoundError:
         raise CliError(f"no such file: {name}") from None
     except OSError as exc:
         raise CliError(f"cannot read {name}: {exc.strerror}") from None
+    if len(raw) > max_bytes:
+        raise CliError(f"{name} is larger than {max_bytes:,} bytes, the most a fetched page may be")
+    if looks_binary(raw[:1024]):
+        raise CliError(f"{name} is not an HTML file")
     text, _encoding = decode_html(raw, None)
     return text
 
@@ -126,7 +135,7 @@ async def _check(args: argparse.Namespace) -> int:
             raise CliError("--html needs --url, the address the saved page was served from")
         if urlsplit(page_url).scheme not in ("http", "https") or not urlsplit(page_url).hostname:
             raise CliError(f"--url must be an http(s) URL, got {page_url!r}")
-        html = _sample_html() if args.sample else _read_html_file(args.html)
+        html = _sample_html() if args.sample else _read_html_file(args.html, settings.fetch.max_bytes)
         target = args.target if args.target or not args.sample else "https://www.compost-supplies.example/bins"
         keyword = args.keyword if args.keyword or not args.sample else "compost bins"
         from concurrent.futures import ThreadPoolExecutor

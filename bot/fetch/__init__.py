@@ -9,7 +9,7 @@ every failure surfaces as a `FetchError` with a short `user_message`.
 from __future__ import annotations
 
 from .addresses import METADATA_ADDRESSES, AddressPolicy, is_public_address, parse_ipv4_forms
-from .decoding import decode_html
+from .decoding import decode_html, looks_binary
 from .errors import (
     DNSFailure,
     FetchError,
@@ -41,6 +41,7 @@ __all__ = [
     "TooLarge",
     "TooManyRedirects",
     "decode_html",
+    "looks_binary",
     "is_public_address",
     "normalize_url",
     "parse_ipv4_forms",

@@ -83,10 +83,8 @@ def is_public_address(ip: IPAddress) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.scope_id:
             return False
-        mapped = _embedded_ipv4(ip)
-        if mapped is not None:
-            # The kernel connects a dual-stack socket to the embedded IPv4 address.
-            return is_public_address(mapped)
+        if _embedded_ipv4(ip) is not None:
+            return False  # ::ffff:0:0/96 is not globally reachable (IANA), whatever it embeds
         if ip not in _GLOBAL_UNICAST_V6 or any(ip in net for net in _BLOCKED_V6):
             return False
         return ip.is_global
@@ -119,8 +117,13 @@ class AddressPolicy:
     extra: AddressHook | None = None
 
     def allows(self, ip: IPAddress) -> bool:
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
+        mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+        if mapped is not None:
+            # Never public; a dual-stack socket would reach the embedded IPv4 address, so only an
+            # opt-in that covers that address lets it through.
+            if mapped in METADATA_ADDRESSES or _is_never_a_destination(mapped):
+                return False
+            return bool(self.extra is not None and self.extra(mapped)) or self.allow_private
         if ip in METADATA_ADDRESSES or _is_never_a_destination(ip):
             return False
         if is_public_address(ip):

@@ -88,6 +88,13 @@ def sniff_is_html(head: bytes) -> bool:
     return _SNIFF_HTML.match(head[:1024]) is not None
 
 
+def looks_binary(head: bytes) -> bool:
+    """Whether the first bytes of a body labelled HTML are a file of another kind (a PDF, an image,
+    an archive, a body compressed twice). Stray NUL bytes are not enough: browsers render a
+    labelled page whatever bytes it holds, and so must the bot."""
+    return head.startswith(_BINARY_SIGNATURES)
+
+
 def _codec_for(label: str | None, *, from_meta: bool) -> str | None:
     """The Python codec that decodes a charset label as a browser would, or None when the label
     must not be used. Looked up in fixed tables only: codecs.lookup would also accept Python-only
@@ -143,4 +150,4 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
     return body.decode("cp1252", errors="replace"), "cp1252"
 
 
-__all__ = ["HTML_TYPES", "decode_html", "parse_content_type", "sniff_is_html"]
+__all__ = ["HTML_TYPES", "decode_html", "looks_binary", "parse_content_type", "sniff_is_html"]

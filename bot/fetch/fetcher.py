@@ -20,7 +20,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from bot.settings import FetchSettings
 
 from .addresses import AddressHook, AddressPolicy
-from .decoding import HTML_TYPES, decode_html, parse_content_type, sniff_is_html
+from .decoding import HTML_TYPES, decode_html, looks_binary, parse_content_type, sniff_is_html
 from .errors import (
     DNSFailure,
     FetchError,
@@ -282,6 +282,8 @@ class SafeFetcher:
             if not sniff_is_html(body[:1024]):
                 raise NotHTML(status=resp.status)
             content_type = "text/html"
+        elif looks_binary(body[:1024]):
+            raise NotHTML(status=resp.status)  # labelled HTML, but a PDF, an image, or compressed twice
         text, encoding = decode_html(body, charset)
         return FetchResult(
             url=url,

@@ -95,6 +95,25 @@ def test_errors_are_one_line_with_exit_codes(args, code, needle):
     assert result.stdout == b""
 
 
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (b"%PDF-1.4\n" + b"x" * 100, "is not an HTML file"),
+        (b"\x1f\x8b\x08\x00" + b"\x00" * 50, "is not an HTML file"),
+        (b"<p>" + b"a" * (2 * 1024 * 1024), "is larger than 2,097,152 bytes"),
+    ],
+    ids=["pdf", "gzip", "over-the-cap"],
+)
+def test_a_saved_page_is_held_to_what_a_fetch_accepts(tmp_path, body, needle):
+    page = tmp_path / "saved.html"
+    page.write_bytes(body)
+    for source, stdin in ((str(page), None), ("-", body)):
+        result = run_cli("check", "--html", source, "--url", "https://a.example/", stdin=stdin)
+        assert result.returncode == 2 and result.stdout == b""
+        err = result.stderr.decode()
+        assert err.count("\n") == 1 and needle in err, err
+
+
 def test_bad_config_names_the_key(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[fetch]\nmax_redirects = 99\n")

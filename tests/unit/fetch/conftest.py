@@ -79,6 +79,7 @@ TEST_DNS: dict[str, list[str] | list[list[str]]] = {
     "metadata.test": ["169.254.169.254"],
     "metadata6.test": ["fd00:ec2::254"],
     "mapped.test": ["::ffff:10.0.0.1"],
+    "mapped-public.test": ["::ffff:8.8.8.8"],
     "nat64.test": ["64:ff9b::a00:1"],
     "cgnat.test": ["100.64.0.1"],
     "mixed.test": ["127.0.0.1", "10.0.0.7"],

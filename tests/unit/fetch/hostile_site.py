@@ -7,7 +7,9 @@ server for answers aiohttp.web will not produce (no Content-Type at all, oversiz
 from __future__ import annotations
 
 import asyncio
+import codecs
 import functools
+import gzip
 import socket
 import zlib
 from collections import Counter
@@ -194,6 +196,17 @@ class TestSite:
                 text='<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>x</body></html>',
                 content_type="application/xhtml+xml",
             )
+        if kind == "html-pdf":  # a file served under an HTML label
+            return web.Response(body=b"%PDF-1.4\n<a href='https://x.example/'>x</a>", content_type="text/html")
+        if kind == "html-gzip-twice":  # "Content-Encoding: gzip, gzip": one layer stays compressed
+            once = gzip.compress(b"<html><body><a href='/x'>x</a></body></html>")
+            return web.Response(body=gzip.compress(once), content_type="text/html",
+                                headers={"Content-Encoding": "gzip"})
+        if kind == "html-nul":
+            return web.Response(body=b"<html>\x00\x00\x00binary\x00</html>", content_type="text/html")
+        if kind == "utf16-bom":
+            return web.Response(body=codecs.BOM_UTF16_LE + "<html><body>ok</body></html>".encode("utf-16-le"),
+                                content_type="text/html")
         if kind == "404-text":
             return web.Response(status=404, text="not here", content_type="text/plain")
         raise web.HTTPNotFound()

@@ -41,6 +41,7 @@ NOT_PUBLIC = [
     "::",
     "::1",
     "::ffff:127.0.0.1",
+    "::ffff:8.8.8.8",  # IPv4-mapped: never globally reachable, even with a public address inside
     "::ffff:10.0.0.1",
     "::ffff:169.254.169.254",
     "::127.0.0.1",  # IPv4-compatible
@@ -64,7 +65,7 @@ NOT_PUBLIC = [
 ]
 
 PUBLIC = ["8.8.8.8", "1.1.1.1", "93.184.216.34", "100.63.255.255", "100.128.0.1", "172.32.0.1",
-          "2606:4700:4700::1111", "2a00:1450:4001::200e", "::ffff:8.8.8.8"]
+          "2606:4700:4700::1111", "2a00:1450:4001::200e"]
 
 
 @pytest.mark.parametrize("address", NOT_PUBLIC)
@@ -139,6 +140,7 @@ def test_default_policy_is_public_only() -> None:
     assert policy.allows(ip("8.8.8.8"))
     assert not policy.allows(ip("127.0.0.1"))
     assert not policy.allows(ip("::ffff:192.168.0.1"))
+    assert not policy.allows(ip("::ffff:8.8.8.8"))
 
 
 def test_narrow_opt_in_allows_exactly_the_chosen_address() -> None:

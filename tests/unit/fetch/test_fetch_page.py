@@ -65,6 +65,22 @@ async def test_non_html_is_refused_before_reading(path: str, shown: str, site: T
     assert info.value.status == 200
 
 
+@pytest.mark.parametrize("path", ["/typed/html-pdf", "/typed/html-gzip-twice"])
+async def test_binary_labelled_html_is_not_html(path: str, site: TestSite, fetcher: SafeFetcher) -> None:
+    with pytest.raises(NotHTML) as info:
+        await fetcher.fetch_page(site.url(path))
+    assert info.value.user_message == "The link does not point to an HTML page."
+
+
+async def test_stray_nul_bytes_do_not_make_a_labelled_page_binary(site: TestSite, fetcher: SafeFetcher) -> None:
+    assert "binary" in (await fetcher.fetch_page(site.url("/typed/html-nul"))).text
+
+
+async def test_a_utf16_page_with_its_bom_is_html(site: TestSite, fetcher: SafeFetcher) -> None:
+    result = await fetcher.fetch_page(site.url("/typed/utf16-bom"))
+    assert "ok" in result.text and result.encoding == "utf-16-le"
+
+
 async def test_non_html_error_page_keeps_its_status(site: TestSite, fetcher: SafeFetcher) -> None:
     with pytest.raises(NotHTML) as info:
         await fetcher.fetch_page(site.url("/typed/404-text"))

@@ -64,6 +64,7 @@ REFUSED_URLS = [
     "http://[::1]/",
     "http://[::]/",
     "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:8.8.8.8]/",
     "http://[::ffff:a9fe:a9fe]/",
     "http://[::127.0.0.1]/",
     "http://[64:ff9b::7f00:1]/",
@@ -115,6 +116,7 @@ REFUSED_BY_DNS = [
     "metadata.test",
     "metadata6.test",
     "mapped.test",
+    "mapped-public.test",
     "nat64.test",
     "cgnat.test",
     "mixed.test",  # 127.0.0.1 (opted in) + 10.0.0.7
