@@ -39,9 +39,15 @@ Risk = Literal["low", "medium", "high"]
 Status = Literal["open", "closed"]
 ExportFormat = Literal["csv", "json", "disavow", "all"]
 
+# Who voted what is for moderators: another member's reviews and agreement rate would tell it.
+OTHERS_VOTES_ONLY_FOR_MODERATORS = (
+    "Only moderators can look up another member's reviews, stats or the leaderboard. "
+    "Leave the member out, or pick yourself."
+)
+
 _FILTER_HELP = {
     "domain": "Only this domain (a URL works too)",
-    "member": "Reviews this member asked for or voted in",
+    "member": "Reviews this member asked for or voted in (yourself; moderators: anyone)",
     "verdict": "The community's verdict",
     "risk": "The bot's risk level",
     "status": "Open or closed reviews",
@@ -102,6 +108,9 @@ class HistoryCog(commands.Cog, name="History"):
         words: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
+        if member is not None and member.id != interaction.user.id and not await is_moderator(interaction):
+            await send_error(interaction, OTHERS_VOTES_ONLY_FOR_MODERATORS)
+            return
         try:
             flt = build_filter(domain=domain, member=member, verdict=verdict, risk=risk, status=status,
                                since=since, until=until, words=words)
@@ -135,10 +144,13 @@ class HistoryCog(commands.Cog, name="History"):
         dossier = await domain_dossier(self.bot.services.db, interaction.guild_id, name, limit=10)
         await interaction.response.send_message(embed=dossier_embed(interaction.guild_id, dossier), ephemeral=True)
 
-    @history.command(name="stats", description="Reviewer stats for a member, or the top reviewers")
-    @app_commands.describe(member="Whose stats (leave empty for the leaderboard)")
+    @history.command(name="stats", description="Your reviewer stats; moderators: anyone's, or the top reviewers")
+    @app_commands.describe(member="Whose stats (moderators; leave empty for the leaderboard)")
     async def stats(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
         assert interaction.guild_id is not None
+        if (member is None or member.id != interaction.user.id) and not await is_moderator(interaction):
+            await send_error(interaction, OTHERS_VOTES_ONLY_FOR_MODERATORS)
+            return
         db = self.bot.services.db
         if member is not None:
             embed = member_stats_embed(await reviewer_stats(db, interaction.guild_id, member.id))

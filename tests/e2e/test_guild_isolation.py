@@ -58,7 +58,8 @@ async def test_guild_b_sees_nothing_of_guild_a(fake_discord, bot_process, world,
         ("history stats", {"member": shared}),
     ]
     for command, options in checks:
-        _, message = await reply(fake_discord, shared, channel_b, command, options)
+        # A moderator of guild B sees the most there: still nothing of guild A.
+        _, message = await reply(fake_discord, boss_b, channel_b, command, options)
         embed = message.embeds[0]
         typed = str(options.get("domain") or options.get("words") or "\x00")
         assert not leaks(str(embed), typed), (command, options, leaks(str(embed), typed))
@@ -69,7 +70,7 @@ async def test_guild_b_sees_nothing_of_guild_a(fake_discord, bot_process, world,
     _, stats = await reply(fake_discord, shared, channel_b, "history stats", {"member": shared})
     values = {f["name"]: f["value"] for f in stats.embeds[0]["fields"]}
     assert values["Votes cast"].startswith("0 in 0") and values["Reviews requested"] == "0"
-    _, board = await reply(fake_discord, shared, channel_b, "history stats")
+    _, board = await reply(fake_discord, boss_b, channel_b, "history stats")
     assert "Nobody has voted" in board.embeds[0]["description"]
 
     # Guessing guild A's review ids from guild B finds nothing, for reading or for moderating.

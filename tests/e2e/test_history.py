@@ -36,7 +36,7 @@ async def search(fake, who, channel, options=None):
     return reply
 
 
-async def test_filters_each_narrow_the_list(fake_discord, bot_process, world):
+async def test_filters_each_narrow_the_list(fake_discord, bot_process, world, moderator):
     guild, channel, members = world
     await bot_process.start()
     services = bot_process.services
@@ -78,7 +78,8 @@ async def test_filters_each_narrow_the_list(fake_discord, bot_process, world):
         ({"words": "nothing-like-this"}, []),
     ]
     for options, expected in cases:
-        reply = await search(fake_discord, members[0], channel, options)
+        # Another member's reviews tell what they voted on: a moderator's search.
+        reply = await search(fake_discord, moderator if "member" in options else members[0], channel, options)
         assert listed_ids(reply) == expected, options
         if not expected:
             assert "No reviews match" in reply.embeds[0]["description"]
@@ -166,7 +167,7 @@ async def test_review_detail_shows_voters_to_moderators_only(fake_discord, bot_p
     assert reply.ephemeral and f"no review #{review_id + 1000}" in reply.content
 
 
-async def test_domain_dossier_and_stats(fake_discord, bot_process, world):
+async def test_domain_dossier_and_stats(fake_discord, bot_process, world, moderator):
     guild, channel, members = world
     await bot_process.start()
     services = bot_process.services
@@ -189,7 +190,7 @@ async def test_domain_dossier_and_stats(fake_discord, bot_process, world):
     assert field(embed, "Checks").count("check #") == 2
     assert "other.test" not in str(embed)
 
-    rec = await fake_discord.invoke_slash(members[5], channel, "history stats", {"member": members[3]})
+    rec = await fake_discord.invoke_slash(moderator, channel, "history stats", {"member": members[3]})
     embed = (await rec.wait_reply()).embeds[0]
     values = {f["name"]: f["value"] for f in embed["fields"]}
     assert values["Reviews requested"] == "0"
@@ -197,10 +198,22 @@ async def test_domain_dossier_and_stats(fake_discord, bot_process, world):
     # d voted bad, bad, good on reviews whose answers were bad, good, good: 4 of 6 votes agree.
     assert values["Agreement with final verdicts"] == "67% (4/6)"
 
-    rec = await fake_discord.invoke_slash(members[5], channel, "history stats", {})
+    rec = await fake_discord.invoke_slash(moderator, channel, "history stats", {})
     board = (await rec.wait_reply()).embeds[0]["description"]
     assert board.splitlines()[0].startswith("**1.**")
     assert all(f"<@{m}>" in board for m in (a, b, c, d))
+
+    # A member sees their own stats and reviews; another member's, or the leaderboard, would tell
+    # what that member voted: moderators only.
+    rec = await fake_discord.invoke_slash(members[3], channel, "history stats", {"member": members[3]})
+    assert "67% (4/6)" in str((await rec.wait_reply()).embeds[0])
+    own = await search(fake_discord, members[3], channel, {"member": members[3]})
+    assert "3 reviews match" in own.embeds[0]["footer"]["text"]
+    for command, options in (("history stats", {"member": members[3]}), ("history stats", {}),
+                             ("history search", {"member": members[3]})):
+        rec = await fake_discord.invoke_slash(members[5], channel, command, options)
+        refused = await rec.wait_reply()
+        assert refused.ephemeral and not refused.embeds and "Only moderators" in refused.content, command
 
 
 async def test_checks_made_with_checklink_show_in_the_dossier(fake_discord, bot_process, world, page_site):
