@@ -85,5 +85,16 @@ async def wait_votes(bot_process: Any, review_id: int, expected: dict[tuple[str,
         raise AssertionError(f"stored votes {got} != expected {expected}") from None
 
 
+async def reconciliation_done(bot_process: Any) -> None:
+    """Wait until the bot has run a reconciliation pass and none is running (the start-up pass
+    must not land in the middle of what a test stages)."""
+    cog = bot_process.bot.get_cog("Reviews")
+
+    async def done() -> bool:
+        return cog.reconcile_runs >= 1 and (cog._reconcile_task is None or cog._reconcile_task.done())
+
+    await eventually(done, what="the reconciliation pass")
+
+
 def choice_value(emoji: str) -> str:
     return {GOOD: Choice.GOOD, UNSURE: Choice.UNSURE, BAD: Choice.BAD}[emoji].value

@@ -1,15 +1,12 @@
-"""Reconciliation against what members do meanwhile: a reaction taken back while the reactions are
-read, and a moderator's vote reset, which the next reconciliation must not undo."""
+"""A moderator's vote reset, which neither the next reconciliation nor a restart may undo."""
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
-from tests.e2e.review_helpers import BAD, GOOD, eventually, open_review, stored_votes, wait_votes
+from tests.e2e.review_helpers import BAD, GOOD, open_review, reconciliation_done, stored_votes, wait_votes
 from tests.fakediscord import Perm
 
 
@@ -18,51 +15,6 @@ def manager(world):
     guild, _, _ = world
     role = guild.add_role("Managers", int(Perm.MANAGE_GUILD))
     return guild.add_member("boss", [role], account_created=datetime.now(UTC) - timedelta(days=500))
-
-
-async def _reconciled(bot_process) -> None:
-    cog = bot_process.bot.get_cog("Reviews")
-    await eventually(lambda: _done(cog), what="the reconciliation pass")
-
-
-async def _done(cog) -> bool:
-    return cog.reconcile_runs >= 1 and (cog._reconcile_task is None or cog._reconcile_task.done())
-
-
-async def test_a_reaction_taken_back_while_reconciliation_reads_is_not_counted(
-    fake_discord, bot_process, world, page_site, monkeypatch
-):
-    guild, channel, members = world
-    await bot_process.start()
-    review, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
-    await _reconciled(bot_process)
-    cog = bot_process.bot.get_cog("Reviews")
-    voter, overall = members[1], review.factors["overall"]
-    # The member's 🟢 reaches Discord but not the bot (a gateway event lost in a gap).
-    missed: list[Any] = []
-    monkeypatch.setattr(cog.desk, "on_add", missed.append)
-    await fake_discord.react(voter, overall, GOOD)
-    await fake_discord.wait_for(lambda: missed, timeout=5, what="the add event")
-    monkeypatch.undo()
-    assert await stored_votes(bot_process, review.id) == {}
-
-    # The next pass reads the reactions (still showing the 🟢); before it writes, the member takes
-    # the reaction back live, and that withdrawal is stored first.
-    module = sys.modules[type(cog).__module__]
-    read = module.read_reactions
-
-    async def taken_back_after_the_read(*args: Any) -> Any:
-        observed = await read(*args)
-        await fake_discord.unreact(voter, overall, GOOD)
-        await wait_votes(bot_process, review.id, {})
-        return observed
-
-    monkeypatch.setattr(module, "read_reactions", taken_back_after_the_read)
-    await cog.reconcile_review(await bot_process.services.reviews.get(review.id, guild.id))
-    monkeypatch.undo()
-    await cog.ingestor.submit_ops(module.VoteOps())  # whatever the pass queued is stored
-    assert voter.id not in overall.reactors(GOOD)
-    assert await stored_votes(bot_process, review.id) == {}
 
 
 async def test_a_vote_reset_removes_the_reaction_and_survives_reconciliation_and_restart(
@@ -89,7 +41,7 @@ async def test_a_vote_reset_removes_the_reaction_and_survives_reconciliation_and
         timeout=8, what="the reset member's reactions removed")
     assert honest.id in overall.reactors(GOOD)
     await bot_process.restart()
-    await _reconciled(bot_process)
+    await reconciliation_done(bot_process)
     assert await stored_votes(bot_process, review.id) == {("overall", honest.id): "good"}
     # A vote the member casts after the reset counts.
     await fake_discord.react(brigader, overall, GOOD)
@@ -120,7 +72,7 @@ async def test_without_manage_messages_a_reset_members_reactions_stay_but_do_not
         cog = bot_process.bot.get_cog("Reviews")
         await cog.reconcile_review(await bot_process.services.reviews.get(review.id, guild.id))
         await bot_process.restart()
-        await _reconciled(bot_process)
+        await reconciliation_done(bot_process)
         assert await stored_votes(bot_process, review.id) == {}
     assert member.id in overall.reactors(BAD) and member.id in anchor.reactors(BAD)
     assert not fake_discord.calls("DELETE", "/channels/*/messages/*/reactions/*/*")
