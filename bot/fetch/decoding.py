@@ -40,13 +40,17 @@ _WHATWG_LABELS = {
     "unicode_1_1_utf_8": "utf_8", "iso_8859_8_i": "iso8859_8", "koi8": "koi8_r", "koi8_ru": "koi8_u",
     "mac": "mac_roman", "x_mac_roman": "mac_roman", "windows_874": "cp874", "x_mac_cyrillic": "mac_cyrillic",
     "x_mac_ukrainian": "mac_cyrillic", "x_gbk": "gbk", "x_x_big5": "big5", "x_euc_jp": "euc_jp",
-    "windows_31j": "cp932", "x_sjis": "cp932", "windows_949": "cp949",
+    "windows_31j": "cp932", "x_sjis": "cp932", "windows_949": "cp949", "unicode11utf8": "utf_8",
+    "unicode20utf8": "utf_8", "x_unicode20utf8": "utf_8", "x_user_defined": "cp1252",
 }
 # Labels WHATWG maps to its "replacement" encoding: the page shows as one replacement character.
 _REPLACEMENT_LABELS = frozenset(
-    {"csiso2022kr", "hz_gb_2312", "iso_2022_cn", "iso_2022_cn_ext", "iso_2022_kr", "replacement", "hz"}
+    {"csiso2022kr", "hz_gb_2312", "iso_2022_cn", "iso_2022_cn_ext", "iso_2022_kr", "replacement"}
 )
-_UTF16_LABELS = frozenset({"utf_16", "utf_16le", "utf_16be", "utf_16_le", "utf_16_be", "unicode", "ucs_2"})
+_UTF16_LABELS = frozenset(
+    {"utf_16", "utf_16le", "utf_16be", "utf_16_le", "utf_16_be", "unicode", "ucs_2", "csunicode",
+     "iso_10646_ucs_2", "unicodefeff", "unicodefffe"}
+)
 _REPLACED = "\ufffd"
 MAX_LABEL_CHARS = 40
 
