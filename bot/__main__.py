@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -206,6 +207,14 @@ def _setup_run_logging(settings) -> None:  # type: ignore[no-untyped-def]
         raise CliError(f"[logging] file: cannot open {settings.logging.file}: {exc.strerror}", EXIT_FAILED) from None
 
 
+class _StoppedBeforeStart(BaseException):
+    """SIGTERM arrived before the bot had opened anything."""
+
+
+def _stop_before_start(signum: int, frame: object) -> None:
+    raise _StoppedBeforeStart
+
+
 async def _run(args: argparse.Namespace, *, sync_only: bool) -> int:
     from bot.app import StartupError, run_bot
 
@@ -224,7 +233,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         verbose = args.verbose or getattr(args, "verbose_check", False)
         if args.command in ("run", "sync"):
-            return asyncio.run(_run(args, sync_only=args.command == "sync"))
+            # Until run_bot puts its own handlers in place (after the heavy imports), a SIGTERM
+            # stops here, where nothing is open yet, instead of killing the process mid-way.
+            signal.signal(signal.SIGTERM, _stop_before_start)
+            try:
+                return asyncio.run(_run(args, sync_only=args.command == "sync"))
+            except _StoppedBeforeStart:
+                return EXIT_OK
         _setup_logging(verbose)
         if args.command == "check":
             return asyncio.run(_check(args))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -49,14 +50,25 @@ class Services:
 @asynccontextmanager
 async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = None) -> AsyncIterator[Services]:
     async with AsyncExitStack() as stack:
-        db = await Database.open(settings.storage.path, busy_timeout_ms=settings.storage.busy_timeout_ms)
+        path = settings.storage.path
+        try:
+            db = await Database.open(path, busy_timeout_ms=settings.storage.busy_timeout_ms)
+        except (OSError, sqlite3.Error, RuntimeError) as exc:
+            # A newer schema, a file that is not a database, a folder that cannot be created: the
+            # owner fixes these, so they get one line, as `doctor` words them.
+            raise StartupError(f"[storage] path: cannot open the database {path}: {_reason(exc)}") from None
         stack.push_async_callback(db.close)
         if fetcher is None:
             fetcher = SafeFetcher(settings.fetch)
             await stack.enter_async_context(fetcher)
         rank_list = None
         if settings.analysis.rank_list_path is not None:
-            rank_list = await asyncio.to_thread(RankList.load, settings.analysis.rank_list_path)
+            try:
+                rank_list = await asyncio.to_thread(RankList.load, settings.analysis.rank_list_path)
+            except (OSError, ValueError, UnicodeError) as exc:
+                raise StartupError(
+                    f"[analysis] rank_list_path: cannot read {settings.analysis.rank_list_path}: {_reason(exc)}"
+                ) from None
         checker = LinkChecker(fetcher, settings.fetch, settings.analysis, rank_list=rank_list)
         stack.callback(checker.close)
         yield Services(
@@ -83,36 +95,71 @@ def create_bot(
     return SecondOpinionBot(settings=settings, services=services, extensions=extensions, force_sync=force_sync)
 
 
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+
+
 async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
-    """Run until SIGINT/SIGTERM (or, with sync_only, log in, sync the commands and leave)."""
+    """Run until SIGINT/SIGTERM (or, with sync_only, log in, sync the commands and leave).
+
+    A signal once the bot is connected closes it (discord.py's own shutdown). Before that (the
+    database opening, cogs loading, commands syncing, the first connection) closing the client
+    would pull its session from under a setup still running, so the start is cancelled instead
+    and every `async with` below unwinds what it opened. Either way run_bot returns normally.
+    """
     token = settings.discord.token
     if not token:
         raise StartupError("no Discord token: set DISCORD_TOKEN or [discord] token in the config")
-    async with open_services(settings) as services:
-        bot = create_bot(settings, services, force_sync=sync_only)
-        async with bot:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in token):
+        raise StartupError("the Discord token contains spaces or control characters: check DISCORD_TOKEN")
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    bots: list[SecondOpinionBot] = []
+    stopping = False
+
+    def on_signal() -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        if bots and bots[0].is_ready():
+            asyncio.ensure_future(bots[0].close())
+        elif main is not None:
+            main.cancel()
+
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        try:
+            loop.add_signal_handler(sig, on_signal)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+            pass
+    try:
+        async with open_services(settings) as services:
+            bot = create_bot(settings, services, force_sync=sync_only)
+            bots.append(bot)
+            async with bot:
                 try:
-                    loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
-                except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
-                    pass
+                    if sync_only:
+                        await bot.login(token)  # login runs setup_hook, which syncs
+                    else:
+                        await bot.start(token)
+                except discord.LoginFailure:
+                    raise StartupError("Discord rejected the token: check DISCORD_TOKEN or [discord] token") from None
+                except discord.PrivilegedIntentsRequired:
+                    raise StartupError(
+                        "the Server Members intent is off: enable it for the bot in the Discord developer portal"
+                    ) from None
+                except (OSError, discord.GatewayNotFound, discord.HTTPException) as exc:
+                    raise StartupError(f"could not reach Discord: {exc.__class__.__name__}: {exc}") from None
+    except asyncio.CancelledError:
+        if not stopping:
+            raise
+        if main is not None:
+            main.uncancel()
+        log.info("stopped by a signal while starting")
+    finally:
+        for sig in signals:
             try:
-                if sync_only:
-                    await bot.login(token)  # login runs setup_hook, which syncs
-                else:
-                    await bot.start(token)
-            except discord.LoginFailure:
-                raise StartupError("Discord rejected the token: check DISCORD_TOKEN or [discord] token") from None
-            except discord.PrivilegedIntentsRequired:
-                raise StartupError(
-                    "the Server Members intent is off: enable it for the bot in the Discord developer portal"
-                ) from None
-            except (OSError, discord.GatewayNotFound, discord.HTTPException) as exc:
-                raise StartupError(f"could not reach Discord: {exc.__class__.__name__}: {exc}") from None
-            finally:
-                for sig in (signal.SIGINT, signal.SIGTERM):
-                    try:
-                        loop.remove_signal_handler(sig)
-                    except (NotImplementedError, RuntimeError):  # pragma: no cover
-                        pass
+                loop.remove_signal_handler(sig)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover
+                pass

@@ -112,10 +112,18 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             # tasks' statements out of them and lets reads go on meanwhile (WAL).
             self._ingest_db = await Database.open(db.path, busy_timeout_ms=self.settings.storage.busy_timeout_ms,
                                                   migrate=False)
-        self.ingestor = VoteIngestor(self._ingest_db or db, on_changed=self.coalescer.mark_many)
-        self.ingestor.start()
-        self.desk = VoteDesk(self.bot, self.ingestor, self.tidier, self.services.guild_settings.rules, self.clock)
-        await self._load_open_reviews()
+        try:
+            self.ingestor = VoteIngestor(self._ingest_db or db, on_changed=self.coalescer.mark_many)
+            self.ingestor.start()
+            self.desk = VoteDesk(self.bot, self.ingestor, self.tidier, self.services.guild_settings.rules,
+                                 self.clock)
+            await self._load_open_reviews()
+        except BaseException:
+            # A cog whose load fails (or is cancelled by a stop during start-up) is never added,
+            # so cog_unload will not run: close the connection's thread here, or the process
+            # cannot exit.
+            await self.cog_unload()
+            raise
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*REVIEW_BUTTONS)

@@ -91,3 +91,70 @@ async def test_dev_guild_gets_the_commands_instead_of_a_global_sync(tmp_path, fa
     assert fake_discord.syncs(None) == []
     [synced] = fake_discord.syncs(guild.id)
     assert {"checklink", "secondopinion", "history", "settings"} <= {c["name"] for c in synced.commands}
+
+
+async def test_sigterm_while_the_bot_starts_stops_it_cleanly(tmp_path, fake_discord):
+    from tests.fakediscord import rate_limited
+
+    fake_discord.add_guild("SEO Lab")
+    cfg = _config(tmp_path, fake_discord)
+    env = {"DISCORD_TOKEN": fake_discord.bot_token}
+    # Stopped during the imports, the database opening, the cogs loading: whatever it reached.
+    # (Earlier still, Python itself is starting and nothing of the bot's is open.)
+    for delay in (0.25, 0.45, 0.65, 0.85, 1.05):
+        proc = await _start("run", "--config", str(cfg), env=env)
+        await asyncio.sleep(delay)
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 15)
+        assert proc.returncode == 0, (delay, err.decode())
+        assert b"Traceback" not in err, delay
+    # Stopped while Discord holds the first command sync back with a 429.
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    cfg = _config(fresh, fake_discord)
+    fake_discord.inject_rest_faults("PUT /applications/*/commands", [rate_limited(30.0)])
+    synced = len(fake_discord.syncs(None))
+    put_before = len(fake_discord.calls("PUT", "/applications/*/commands"))
+    proc = await _start("run", "--config", str(cfg), env=env)
+    await fake_discord.wait_for(lambda: len(fake_discord.calls("PUT", "/applications/*/commands")) > put_before,
+                                timeout=20, what="the command sync")
+    await asyncio.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(proc.communicate(), 15)
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    assert len(fake_discord.syncs(None)) == synced  # held back, then abandoned: nothing synced
+
+
+async def test_startup_problems_are_one_line(tmp_path, fake_discord):
+    import sqlite3
+
+    env = {"DISCORD_TOKEN": fake_discord.bot_token}
+    newer = tmp_path / "newer.sqlite3"
+    conn = sqlite3.connect(newer)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"this is not a database" * 100)
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    cases = [
+        (f'path = "{newer}"', "", "newer than this bot"),
+        (f'path = "{garbage}"', "", "not a database"),
+        (f'path = "{folder}"', "", "[storage] path: cannot open the database"),
+        ('path = "/proc/no-such-place/bot.sqlite3"', "", "[storage] path: cannot open the database"),
+        ('path = "ok.sqlite3"', f'[analysis]\nrank_list_path = "{tmp_path / "missing.csv"}"\n',
+         "[analysis] rank_list_path: cannot read"),
+    ]
+    for storage, extra, needle in cases:
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'[discord]\napi_base_url = "{fake_discord.api_base_url}"\n[storage]\n{storage}\n{extra}')
+        proc = await _start("run", "--config", str(cfg), env=env)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        text = err.decode()
+        assert proc.returncode == 1 and "Traceback" not in text, (storage, text)
+        assert len(text.strip().splitlines()) == 1 and text.startswith("error: ") and needle in text, text
+    proc = await _start("run", "--config", str(cfg), env={"DISCORD_TOKEN": "abc\x01def"})
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 1 and err.decode().strip() == (
+        "error: the Discord token contains spaces or control characters: check DISCORD_TOKEN")
