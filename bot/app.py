@@ -110,8 +110,6 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
     token = settings.discord.token
     if not token:
         raise StartupError("no Discord token: set DISCORD_TOKEN or [discord] token in the config")
-    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in token):
-        raise StartupError("the Discord token contains spaces or control characters: check DISCORD_TOKEN")
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     bots: list[SecondOpinionBot] = []

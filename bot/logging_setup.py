@@ -140,6 +140,8 @@ def setup_logging(
     # discord.py's HTTP debug lines carry request bodies (message contents); keep them out even at DEBUG.
     logging.getLogger("discord.http").setLevel(max(root.level, logging.INFO))
     logging.getLogger("discord.gateway").setLevel(max(root.level, logging.INFO))
+    # aiosqlite logs every statement with its parameters at DEBUG: review notes, member ids.
+    logging.getLogger("aiosqlite").setLevel(max(root.level, logging.INFO))
     return handler
 
 

@@ -112,7 +112,7 @@ class Settings:
 # Validation rules per key: (kind, low, high). Kinds: int, float, bool, str, path, ports, level, choice.
 _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
     "discord": {
-        "token": ("str",),
+        "token": ("token",),
         "dev_guild_id": ("snowflake",),
         "api_base_url": ("url",),
         "gateway_url": ("wsurl",),
@@ -160,7 +160,7 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
         "format": ("choice", "text", "json"),
         "file": ("path",),
         "max_bytes": ("int", 1024, 1024**3),
-        "backups": ("int", 0, 100),
+        "backups": ("int", 1, 100),  # 0 would make the handler never rotate: one endless file
     },
 }
 
@@ -180,7 +180,7 @@ def _convert(section: str, key: str, value: Any, rule: tuple[Any, ...], base: Pa
     kind = rule[0]
     if kind in ("int", "snowflake"):
         if isinstance(value, bool) or not isinstance(value, int):
-            if kind == "snowflake" and isinstance(value, str) and value.isdigit():
+            if kind == "snowflake" and isinstance(value, str) and value.isascii() and value.isdigit():
                 value = int(value)
             else:
                 raise SettingsError(f"{where}: must be an integer, got {value!r}")
@@ -207,6 +207,10 @@ def _convert(section: str, key: str, value: Any, rule: tuple[Any, ...], base: Pa
         if not isinstance(value, str) or not value.strip():
             raise SettingsError(f"{where}: must be a non-empty string")
         return value
+    if kind == "token":
+        if not isinstance(value, str) or not value.strip():
+            raise SettingsError(f"{where}: must be a non-empty string")
+        return _checked_token(where, value.strip())
     if kind == "path":
         if not isinstance(value, str) or not value:
             raise SettingsError(f"{where}: must be a path string")
@@ -225,12 +229,20 @@ def _convert(section: str, key: str, value: Any, rule: tuple[Any, ...], base: Pa
         return tuple(value)
     if kind == "choice":
         choices = rule[1:]
-        if isinstance(value, str) and value.upper() in choices:
-            return value.upper()
-        if value in choices:
-            return value
+        if isinstance(value, str):
+            for choice in choices:  # "debug" and "JSON" mean DEBUG and json
+                if value.lower() == choice.lower():
+                    return choice
         raise SettingsError(f"{where}: must be one of {', '.join(choices)}, got {value!r}")
     raise AssertionError(kind)  # pragma: no cover
+
+
+def _checked_token(where: str, token: str) -> str:
+    # A token is sent in a header: a space or control character inside it is a paste mistake
+    # that would otherwise surface as an HTTP library error.
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in token):
+        raise SettingsError(f"{where}: the token contains spaces or control characters")
+    return token
 
 
 def settings_from_mapping(data: Mapping[str, Any], *, base: Path | None = None) -> Settings:
@@ -238,11 +250,14 @@ def settings_from_mapping(data: Mapping[str, Any], *, base: Path | None = None) 
     base = base or Path.cwd()
     sections: dict[str, Any] = {}
     for section, values in data.items():
+        if not isinstance(values, Mapping):
+            if section in _SECTION_TYPES:
+                raise SettingsError(f"[{section}]: must be a table")
+            # `token = "…"` above every [section] header: a key, not a section.
+            raise SettingsError(f"{section}: a key outside any [section]; put it under its section")
         if section not in _SECTION_TYPES:
             known = ", ".join(f"[{s}]" for s in _SECTION_TYPES)
             raise SettingsError(f"[{section}]: unknown section (known: {known})")
-        if not isinstance(values, Mapping):
-            raise SettingsError(f"[{section}]: must be a table")
         rules = _RULES[section]
         converted: dict[str, Any] = {}
         for key, value in values.items():
@@ -270,13 +285,13 @@ def load_settings(path: Path | None = None, *, environ: Mapping[str, str] | None
         except OSError as exc:
             raise SettingsError(f"config file unreadable: {path}: {exc.strerror}") from None
         try:
-            data = tomllib.loads(raw.decode("utf-8"))
+            data = tomllib.loads(raw.decode("utf-8-sig"))  # Notepad's byte-order mark is not an error
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"config file {path}: not valid TOML: {exc}") from None
         settings = settings_from_mapping(data, base=path.resolve().parent)
     token = environ.get("DISCORD_TOKEN", "").strip()
     if token:
-        settings = settings.with_token(token)
+        settings = settings.with_token(_checked_token("DISCORD_TOKEN", token))
     return settings
 
 

@@ -156,5 +156,5 @@ async def test_startup_problems_are_one_line(tmp_path, fake_discord):
         assert len(text.strip().splitlines()) == 1 and text.startswith("error: ") and needle in text, text
     proc = await _start("run", "--config", str(cfg), env={"DISCORD_TOKEN": "abc\x01def"})
     _, err = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 1 and err.decode().strip() == (
-        "error: the Discord token contains spaces or control characters: check DISCORD_TOKEN")
+    assert proc.returncode == 2 and err.decode().strip() == (
+        "error: DISCORD_TOKEN: the token contains spaces or control characters")

@@ -44,12 +44,29 @@ def test_defaults_are_safe():
         ({"dicsord": {}}, "[dicsord]: unknown section"),
         ({"logging": {"level": "LOUD"}}, "[logging] level"),
         ({"review": {"min_votes": 0}}, "[review] min_votes"),
+        ({"discord": {"dev_guild_id": "\u00b2"}}, "[discord] dev_guild_id: must be an integer"),
+        ({"logging": {"backups": 0}}, "[logging] backups: must be an integer between 1 and 100"),
+        ({"token": "abc"}, "token: a key outside any [section]"),
+        ({"discord": {"token": "abc def"}}, "[discord] token: the token contains spaces or control characters"),
     ],
 )
 def test_bad_values_name_the_key(doc, message):
     with pytest.raises(SettingsError) as info:
         settings_from_mapping(doc)
     assert message in str(info.value)
+
+
+def test_a_token_from_the_environment_is_checked_too():
+    with pytest.raises(SettingsError, match="DISCORD_TOKEN: the token contains spaces"):
+        load_settings(None, environ={"DISCORD_TOKEN": " abc\ndef "})
+    assert load_settings(None, environ={"DISCORD_TOKEN": " abc.def\n"}).discord.token == "abc.def"
+
+
+def test_choices_ignore_case_and_a_byte_order_mark_is_fine(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_bytes(b"\xef\xbb\xbf" + b'[logging]\nformat = "JSON"\nlevel = "debug"\n')
+    s = load_settings(cfg, environ={})
+    assert (s.logging.format, s.logging.level) == ("json", "DEBUG")
 
 
 def test_env_token_wins_and_relative_paths_follow_the_file(tmp_path):

@@ -57,6 +57,22 @@ def test_level_from_settings(restore_logging):
     assert "quiet" not in text and "WARNING x: loud" in text
 
 
+async def test_debug_logs_carry_no_stored_text(tmp_path: Path, restore_logging):
+    # aiosqlite logs each statement with its parameters at DEBUG: a review note would be in the log.
+    from bot.storage.database import Database
+
+    out = io.StringIO()
+    setup_logging(LoggingSettings(level="DEBUG", format="text"), stream=out)
+    db = await Database.open(tmp_path / "d.sqlite3")
+    try:
+        await db.execute("SELECT ?", ("PRIVATE NOTE: my client pays 300 EUR",))
+    finally:
+        await db.close()
+    logging.getLogger("bot.x").debug("a debug line of ours")
+    text = out.getvalue()
+    assert "a debug line of ours" in text and "PRIVATE NOTE" not in text
+
+
 def test_the_configured_token_and_token_shapes_are_redacted(restore_logging):
     out = io.StringIO()
     secret = "my-configured-token-value"
