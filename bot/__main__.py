@@ -182,13 +182,15 @@ async def _doctor(args: argparse.Namespace) -> int:
 
 
 async def _backup(args: argparse.Namespace) -> int:
-    from bot.backup import BackupError, backup_database_async
+    from bot.backup import BackupError, BackupRefused, backup_database_async
 
     settings = _load_settings(args.config)
     try:
         result = await backup_database_async(
             settings.storage.path, args.dest, busy_timeout_ms=settings.storage.busy_timeout_ms
         )
+    except BackupRefused as exc:  # a destination that cannot be: bad input, nothing touched
+        raise CliError(str(exc), EXIT_BAD_INPUT) from None
     except BackupError as exc:
         raise CliError(str(exc), EXIT_FAILED) from None
     sys.stdout.write(

@@ -4,7 +4,9 @@ SQLite's backup API copies the database page by page under short read locks, so 
 bot keeps writing (WAL mode) while the copy is made; the copy is a consistent snapshot of some
 moment during the backup. The copy is written next to its destination under a temporary name,
 checked with `PRAGMA integrity_check`, and only then renamed over the destination, so a
-destination file is either the previous backup or a complete, verified new one.
+destination file is either the previous backup or a complete, verified new one. A destination
+that is the database or one of its -wal, -shm or -journal files, or whose temporary name is, is
+refused (BackupRefused) before anything on disk is touched.
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 
 class BackupError(RuntimeError):
     """The backup could not be made; the message is one line for the owner."""
+
+
+class BackupRefused(BackupError):
+    """The destination was refused before anything was touched (bad input, not a failed copy)."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +48,9 @@ PAGES_PER_STEP = -1
 def _connect_source(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
     if not path.exists():
         raise BackupError(f"no database at {path}")
-    # Read-only URI: a backup must never create or migrate the database it copies.
-    uri = f"file:{path.resolve().as_posix()}?mode=ro"
+    # Read-only URI: a backup must never create or migrate the database it copies. Quoted, so a
+    # '?', '#' or '%' in the path stays part of the file name instead of starting the query.
+    uri = f"file:{quote(path.resolve().as_posix())}?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms / 1000, isolation_level=None)
     except sqlite3.Error as exc:
@@ -61,18 +69,47 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+# SQLite keeps a database's uncommitted or not yet checkpointed pages in these files next to it;
+# overwriting or deleting one of them loses or corrupts data just like overwriting the database.
+_COMPANION_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    # Resolved paths catch symlinks (to the file or to a directory above it); samefile also
+    # catches hard links and case-insensitive file systems, where two spellings are one file.
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): not the same file
+        return False
+
+
+def _refuse_overlap(source: Path, destination: Path, tmp: Path) -> None:
+    """Refuse a destination (or its temporary file, which is deleted first) that is the database or
+    one of SQLite's files beside it, checked before anything on disk is touched."""
+    # SQLite names the companion files after the database's real path; a symlinked path gets the
+    # same check through the names beside the link.
+    bases = {str(source.absolute()), str(source.resolve())}
+    protected = [(Path(base + suffix), suffix) for base in sorted(bases) for suffix in _COMPANION_SUFFIXES]
+    for candidate, role in ((destination, "the backup destination"), (tmp, f"the backup's temporary file {tmp}")):
+        for path, suffix in protected:
+            if _same_file(candidate, path):
+                what = "the database itself" if not suffix else f"the database's {suffix} file"
+                raise BackupRefused(f"{role} is {what}; choose another file name")
+
+
 def backup_database(source: Path, destination: Path, *, busy_timeout_ms: int = 5000) -> BackupResult:
     """Copy `source` to `destination` (blocking; run it in a thread). Raises BackupError."""
     started = time.monotonic()
     source = Path(source)
     destination = Path(destination)
     if destination.exists() and destination.is_dir():
-        raise BackupError(f"{destination} is a directory; give a file name for the backup")
-    if destination.resolve() == source.resolve():
-        raise BackupError("the backup destination is the database itself")
-    if not destination.parent.is_dir():
-        raise BackupError(f"no such directory: {destination.parent}")
+        raise BackupRefused(f"{destination} is a directory; give a file name for the backup")
     tmp = destination.with_name(destination.name + ".tmp")
+    _refuse_overlap(source, destination, tmp)
+    if not destination.parent.is_dir():
+        raise BackupRefused(f"no such directory: {destination.parent}")
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
     src = _connect_source(source, busy_timeout_ms)
@@ -92,13 +129,18 @@ def backup_database(source: Path, destination: Path, *, busy_timeout_ms: int = 5
                 src.backup(dst, pages=PAGES_PER_STEP, progress=progress)
             except sqlite3.Error as exc:
                 raise BackupError(f"backup failed: {exc}") from None
-            # The copy is a standalone file: no WAL to carry around with it.
-            dst.execute("PRAGMA journal_mode = DELETE")
-            verdict = dst.execute("PRAGMA integrity_check").fetchall()
+            try:
+                # The copy is a standalone file: no WAL to carry around with it.
+                dst.execute("PRAGMA journal_mode = DELETE")
+                verdict = dst.execute("PRAGMA integrity_check").fetchall()
+                version = int(dst.execute("PRAGMA user_version").fetchone()[0])
+            except sqlite3.DatabaseError as exc:
+                # The backup API copies pages without reading them, so a corrupt source yields a
+                # corrupt copy, which SQLite may reject outright instead of listing problems.
+                raise BackupError(f"the copy failed its integrity check: {exc}") from None
             if [tuple(row) for row in verdict] != [("ok",)]:
                 first = verdict[0][0] if verdict else "no answer"
                 raise BackupError(f"the copy failed its integrity check: {first}")
-            version = int(dst.execute("PRAGMA user_version").fetchone()[0])
         finally:
             dst.close()
         with open(tmp, "rb") as handle:
@@ -126,4 +168,4 @@ async def backup_database_async(source: Path, destination: Path, *, busy_timeout
     return await asyncio.to_thread(backup_database, source, destination, busy_timeout_ms=busy_timeout_ms)
 
 
-__all__ = ["BackupError", "BackupResult", "backup_database", "backup_database_async"]
+__all__ = ["BackupError", "BackupRefused", "BackupResult", "backup_database", "backup_database_async"]

@@ -1,7 +1,8 @@
 """`python -m bot history`: export a guild's review history from the database file.
 
 Exit codes: 0 written, 2 bad input (missing database, bad date, bad filter), 1 failure while
-reading or writing. Errors are one line on stderr.
+reading or writing. Errors are one line on stderr. The database is opened read-only: an export
+never writes to it, not even to switch its journal mode.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from bot.storage.database import Database
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 FORMATS = ("csv", "json", "disavow")
+# Discord ids are snowflakes: positive and within SQLite's signed 64-bit INTEGER, which also
+# means a larger number could not even be bound as a query parameter.
+SNOWFLAKE_MAX = 2**63 - 1
+BUSY_TIMEOUT_MS = 5000
 
 
 def add_history_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,9 +54,14 @@ def _snowflake(value: str | None, what: str) -> int | None:
     if value is None:
         return None
     text = str(value).strip()
-    if not text.isdigit() or int(text) <= 0:
+    # isdigit alone accepts superscripts and other Unicode digits that int() rejects; the length
+    # check keeps int() away from huge inputs before the range check.
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(SNOWFLAKE_MAX)):
         raise FilterError(f"{what} must be a numeric Discord id, got {value!r}")
-    return int(text)
+    number = int(text)
+    if not 0 < number <= SNOWFLAKE_MAX:
+        raise FilterError(f"{what} must be a numeric Discord id, got {value!r}")
+    return number
 
 
 def filter_from_args(args: argparse.Namespace) -> HistoryFilter:
@@ -105,6 +115,19 @@ def _open_sink(path: Path) -> BinaryIO:
     return open(path, "wb")  # closed by the caller's with-block
 
 
+def _silence_stdout() -> None:
+    # The interpreter flushes stdout again at exit and would print a second BrokenPipeError;
+    # pointing the descriptor at devnull lets that flush succeed quietly.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture): nothing to do
+        pass
+
+
 async def run_history(args: argparse.Namespace) -> int:
     """Write the export to stdout or --output; returns the exit code."""
     try:
@@ -118,8 +141,8 @@ async def run_history(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem, EXIT_BAD_INPUT)
     try:
-        # migrate=False: an export only reads; it must never upgrade a live bot's schema.
-        db = await Database.open(db_path, migrate=False)
+        # Read-only, and no migration: an export must never upgrade or touch a live bot's schema.
+        db = await Database.open(db_path, busy_timeout_ms=BUSY_TIMEOUT_MS, migrate=False, read_only=True)
     except sqlite3.Error as exc:
         return _fail(f"cannot open {db_path}: {exc}", EXIT_BAD_INPUT)
     try:
@@ -130,8 +153,14 @@ async def run_history(args: argparse.Namespace) -> int:
             return _fail(f"{db_path} is not a readable SQLite database: {exc}", EXIT_BAD_INPUT)
         chunks = _stream(args, db, guild_id, flt)
         if not args.output:
-            await _write(chunks, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
+            try:
+                await _write(chunks, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            except BrokenPipeError:
+                # The reader stopped early (`| head`): its choice, not a failed export, so no
+                # error line and exit 0, within the documented codes and without failing a
+                # `set -o pipefail` script.
+                _silence_stdout()
             return EXIT_OK
         output = Path(args.output)
         partial = output.with_name(output.name + ".part")

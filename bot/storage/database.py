@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -91,19 +92,38 @@ class Database:
             yield
 
     @classmethod
-    async def open(cls, path: Path | str, *, busy_timeout_ms: int = 5000, migrate: bool = True) -> Database:
+    async def open(
+        cls, path: Path | str, *, busy_timeout_ms: int = 5000, migrate: bool = True, read_only: bool = False
+    ) -> Database:
+        """Open (and create, migrate) the database. read_only: an existing file, opened so that
+        nothing is written to it, not even the switch to WAL (an export from a backup copy)."""
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
+        if read_only:
+            # Quoted: a '?', '#' or '%' in the path stays part of the file name.
+            target, uri = f"file:{quote(path.resolve().as_posix())}?mode=ro", True
+        else:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            target, uri = str(path), False
+        pending = aiosqlite.connect(target, uri=uri, timeout=busy_timeout_ms / 1000, isolation_level=None)
+        try:
+            conn = await pending
+        except BaseException:
+            # aiosqlite stops its worker thread without waiting for it: wait while the loop still
+            # runs, or the thread reports to a closed loop as the process exits.
+            thread = getattr(pending, "_thread", None)
+            if thread is not None:
+                await asyncio.to_thread(thread.join, 5)
+            raise
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            await _enable_wal(conn, busy_timeout_ms / 1000)
-            await conn.execute("PRAGMA synchronous = NORMAL")
+            if not read_only:
+                await _enable_wal(conn, busy_timeout_ms / 1000)
+                await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
-            if migrate:
+            if migrate and not read_only:
                 await db.migrate()
         except BaseException:
             await conn.close()
