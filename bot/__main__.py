@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check the config, database, token and server permissions")
     doctor.add_argument("--config", type=Path)
     doctor.add_argument("--offline", action="store_true", help="config and database only, no Discord (healthcheck)")
+    doctor.add_argument("--quick", action="store_true",
+                        help="PRAGMA quick_check instead of the full integrity check (a large database)")
     doctor.add_argument("--all", action="store_true", dest="show_all", help="also list the checks that passed")
 
     backup = sub.add_parser("backup", help="copy the database to DEST, safely while the bot runs")
@@ -176,7 +178,7 @@ async def _doctor(args: argparse.Namespace) -> int:
     from bot.doctor import run_doctor
 
     settings = _load_settings(args.config)
-    report = await run_doctor(settings, offline=args.offline)
+    report = await run_doctor(settings, offline=args.offline, quick=args.quick)
     sys.stdout.write("\n".join(report.lines(verbose=args.show_all)) + "\n")
     return EXIT_OK if report.healthy else EXIT_FAILED
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from bot.settings import Settings
 
@@ -148,19 +149,20 @@ class DatabaseState:
     error: str | None = None
 
 
-def inspect_database(path: Path, busy_timeout_ms: int) -> DatabaseState:
-    """Blocking: open read-only (never create or migrate), read the schema version, check integrity."""
+def inspect_database(path: Path, busy_timeout_ms: int, *, quick: bool = False) -> DatabaseState:
+    """Blocking: open read-only (never create or migrate), read the schema version, check integrity
+    (quick: PRAGMA quick_check, which skips the index cross-checks and stays fast on a large file)."""
     if not path.exists():
         return DatabaseState(exists=False)
     try:
-        conn = sqlite3.connect(f"file:{path.resolve().as_posix()}?mode=ro", uri=True,
+        conn = sqlite3.connect(f"file:{quote(path.resolve().as_posix())}?mode=ro", uri=True,
                                timeout=busy_timeout_ms / 1000, isolation_level=None)
     except sqlite3.Error as exc:
         return DatabaseState(exists=True, error=f"cannot open: {exc}")
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        rows = conn.execute("PRAGMA integrity_check").fetchall()
+        rows = conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchall()
         integrity = "ok" if [tuple(r) for r in rows] == [("ok",)] else "; ".join(str(r[0]) for r in rows[:3])
         return DatabaseState(exists=True, version=version, integrity=integrity)
     except sqlite3.DatabaseError as exc:
@@ -169,11 +171,11 @@ def inspect_database(path: Path, busy_timeout_ms: int) -> DatabaseState:
         conn.close()
 
 
-async def check_database(settings: Settings, report: DoctorReport) -> DatabaseState:
+async def check_database(settings: Settings, report: DoctorReport, *, quick: bool = False) -> DatabaseState:
     from bot.storage.database import LATEST_VERSION
 
     path = settings.storage.path
-    state = await asyncio.to_thread(inspect_database, path, settings.storage.busy_timeout_ms)
+    state = await asyncio.to_thread(inspect_database, path, settings.storage.busy_timeout_ms, quick=quick)
     area = "database"
     if not state.exists:
         report.add("warn", area, f"no database at {path} yet; the bot creates it on first start")
@@ -301,11 +303,11 @@ async def _check_guild(client: object, guild_id: int, review_channel_id: int | N
         report.add("ok", area, "permissions in place")
 
 
-async def run_doctor(settings: Settings, *, offline: bool = False) -> DoctorReport:
+async def run_doctor(settings: Settings, *, offline: bool = False, quick: bool = False) -> DoctorReport:
     """Every check; the report says what to fix. Never raises for a problem it can describe."""
     report = DoctorReport(offline=offline)
     check_config(settings, report, offline=offline)
-    db_state = await check_database(settings, report)
+    db_state = await check_database(settings, report, quick=quick)
     if not offline:
         await check_discord(settings, report, db_state)
     return report

@@ -40,6 +40,27 @@ def test_doctor_offline_names_a_corrupt_database(tmp_path, capsys):
     assert "FIX  database:" in out and "restore a backup" in out
 
 
+def test_doctor_quick_check_finds_a_corrupt_page_too(tmp_path, capsys):
+    # The healthcheck's form: quick_check skips the index cross-checks, not the page checks.
+    db_dir = tmp_path / "odd #name?"
+    db_dir.mkdir()
+    _make_db(db_dir / "bot.sqlite3")
+    cfg = _config(tmp_path, "odd #name?/bot.sqlite3")
+    assert main(["doctor", "--offline", "--quick", "--all", "--config", str(cfg)]) == 0
+    assert "integrity ok" in capsys.readouterr().out
+    path = db_dir / "bot.sqlite3"
+    conn = sqlite3.connect(str(path))
+    conn.executescript("CREATE TABLE filler (x); INSERT INTO filler SELECT zeroblob(3000) FROM "
+                       "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) SELECT i FROM n);")
+    page_size, pages = (int(conn.execute(f"PRAGMA {p}").fetchone()[0]) for p in ("page_size", "page_count"))
+    conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek(page_size * (pages - 3))
+        handle.write(b"\xff" * page_size)
+    assert main(["doctor", "--offline", "--quick", "--config", str(cfg)]) == 1
+    assert "restore a backup" in capsys.readouterr().out
+
+
 def test_doctor_offline_names_schema_versions(tmp_path, capsys):
     path = tmp_path / "bot.sqlite3"
     _make_db(path)
