@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -105,22 +107,43 @@ async def test_a_backup_copy_is_exported_without_being_changed(db_path: Path, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bot.sqlite3", "out.csv"]  # noqa: ASYNC240
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores file permissions")
-async def test_a_read_only_file_in_a_read_only_directory(tmp_path: Path, capsysbinary) -> None:
+def _without_root_file_powers() -> list[str] | None:
+    """A command prefix under which file permissions hold: none needed for a normal user; for root
+    (CI containers), setpriv dropping the capabilities that bypass them; None when neither works."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+def test_a_read_only_file_in_a_read_only_directory(tmp_path: Path) -> None:
+    prefix = _without_root_file_powers()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: file permissions cannot be enforced")
     folder = tmp_path / "ro"
-    folder.mkdir()  # noqa: ASYNC240
+    folder.mkdir()
     path = folder / "bot.sqlite3"
-    await _seed(path)
+    asyncio.run(_seed(path))
     conn = sqlite3.connect(str(path))
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
-    path.chmod(0o444)  # noqa: ASYNC240
-    folder.chmod(0o555)  # noqa: ASYNC240
+    path.chmod(0o444)
+    folder.chmod(0o555)
     try:
-        assert await run_history(parse("--db", str(path), "--guild", str(G), "--format", "disavow")) == 0
+        # The same powers would let the old writable open through: prove they are gone first.
+        probe = subprocess.run([*prefix, sys.executable, "-c", f"open({str(folder / 'x')!r}, 'w')"],
+                               capture_output=True, timeout=30)
+        assert probe.returncode != 0, "file permissions are not enforced here"
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "bot", "history", "--db", str(path), "--guild", str(G),
+             "--format", "disavow"], cwd=REPO, capture_output=True, timeout=60)
     finally:
-        folder.chmod(0o755)  # noqa: ASYNC240
-    assert b"domain:site0.example" in capsysbinary.readouterr().out
+        folder.chmod(0o755)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"domain:site0.example" in result.stdout
+    assert sorted(p.name for p in folder.iterdir()) == ["bot.sqlite3"]  # nothing created beside it
 
 
 async def test_a_live_wal_database_is_read_with_its_uncheckpointed_commits(db_path: Path, capsysbinary) -> None:
