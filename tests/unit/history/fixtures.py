@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from bot.history.cli import add_history_arguments
 from bot.storage.database import Database
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def parse_history_args(*argv: str) -> argparse.Namespace:
+    """`python -m bot history` arguments, parsed as the CLI parses them."""
+    parser = argparse.ArgumentParser(prog="history")
+    add_history_arguments(parser)
+    return parser.parse_args(list(argv))
 
 T0 = 1_750_000_000.0  # 2025-06-15T15:06:40Z
 DAY = 86400.0

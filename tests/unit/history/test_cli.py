@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -10,19 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.history.cli import add_history_arguments, run_history
+from bot.history.cli import run_history
 from bot.storage.database import Database
 
-from .fixtures import DAY, T0, Rev, add_review, verdict_json
+from .fixtures import DAY, REPO, T0, Rev, add_review, parse_history_args, verdict_json
 
 G = 1001
-REPO = Path(__file__).resolve().parents[3]
-
-
-def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="history")
-    add_history_arguments(parser)
-    return parser.parse_args(list(argv))
+parse = parse_history_args
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import io
 import os
@@ -14,19 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.history.cli import add_history_arguments, run_history
+from bot.history.cli import run_history
 from bot.storage.database import LATEST_VERSION, Database
 
-from .fixtures import T0, Rev, add_review
+from .fixtures import REPO, T0, Rev, add_review, parse_history_args
 
 G = 1001
-REPO = Path(__file__).resolve().parents[3]
-
-
-def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="history")
-    add_history_arguments(parser)
-    return parser.parse_args(list(argv))
+parse = parse_history_args
 
 
 async def _seed(path: Path, reviews: int = 3) -> None:
