@@ -319,10 +319,12 @@ class ReviewsRepo:
         return cursor.rowcount == 1
 
     async def last_closed_for_domain(self, guild_id: int, domain: str) -> Review | None:
-        """The latest closed review (with its verdict) of this guild for a domain: the guild remembers."""
+        """The guild's latest verdict on a domain: the latest closed review that reached an answer
+        (low, medium or high), else the latest closed one. A review closed without consensus (say,
+        by a site owner at once, with no votes) must not hide an earlier real answer."""
         row = await self.db.fetchone(
-            _SELECT + " WHERE guild_id = ? AND domain = ? AND status = 'closed' "
-            "AND verdict_json IS NOT NULL ORDER BY closed_at DESC LIMIT 1",
+            _SELECT + " WHERE guild_id = ? AND domain = ? AND status = 'closed' AND verdict_json IS NOT NULL "
+            "ORDER BY community_risk IN ('low', 'medium', 'high') DESC, closed_at DESC LIMIT 1",
             (guild_id, domain),
         )
         return _review(row) if row else None

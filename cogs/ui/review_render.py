@@ -197,4 +197,4 @@ def community_note_text(review: Review) -> str | None:
     votes = sum(o.total for o in verdict.factors)
     when = timestamp(review.closed_at) if review.closed_at else ""
     where = f" — <#{review.thread_id}>" if review.thread_id else ""
-    return f"Last community review of **{safe(review.domain, 100)}**: risk {risk} ({votes} votes) {when}{where}"
+    return f"Last community verdict on **{safe(review.domain, 100)}**: risk {risk} ({votes} votes) {when}{where}"

@@ -206,3 +206,26 @@ async def test_broken_deleted_abandoned_and_last_closed_verdict(db: Database) ->
     stuck = await _create(repo, url="https://stuck.test/")
     assert await repo.abandon(stuck.review.id, 1, "thread could not be created")
     assert (await _create(repo, url="https://stuck.test/")).created
+
+
+async def test_a_close_without_consensus_does_not_hide_the_last_answer(db: Database) -> None:
+    repo = ReviewsRepo(db)
+    first = await open_review(db, url="https://example.com/a")
+    await repo.close(first.id, 1, verdict_json='{"v":1}', community_risk="no_consensus", closed_by=None,
+                     reason="deadline", now=NOW + 1)
+    # With nothing better, the guild still remembers that it looked.
+    assert (await repo.last_closed_for_domain(1, "example.com")).id == first.id
+    judged = await open_review(db, url="https://example.com/b")
+    await repo.close(judged.id, 1, verdict_json='{"v":2}', community_risk="high", closed_by=None,
+                     reason="deadline", now=NOW + 2)
+    # A site owner opens another review of the domain and closes it at once, with no votes.
+    emptied = await open_review(db, url="https://example.com/c")
+    await repo.close(emptied.id, 1, verdict_json='{"v":3}', community_risk="no_consensus", closed_by=500,
+                     reason="requester", now=NOW + 3)
+    last = await repo.last_closed_for_domain(1, "example.com")
+    assert last.id == judged.id and last.community_risk == "high"
+    # A later answer, whatever it says, is the one shown.
+    later = await open_review(db, url="https://example.com/d")
+    await repo.close(later.id, 1, verdict_json='{"v":4}', community_risk="low", closed_by=None,
+                     reason="deadline", now=NOW + 4)
+    assert (await repo.last_closed_for_domain(1, "example.com")).id == later.id
