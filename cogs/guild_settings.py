@@ -164,6 +164,7 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
             interaction.guild_id, None, interaction.user.id, "settings_changed",
             ", ".join(f"{name}={value}" for name, value in changes.items()), self.bot.clock(),
         )
+        await self._rules_changed(interaction.guild_id)
         note = _channel_warning(review_channel) if review_channel is not None else None
         changed = ", ".join(LABELS[name] for name in changes)
         await interaction.response.send_message(
@@ -182,10 +183,16 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
         await self.bot.services.audit.append(
             interaction.guild_id, None, interaction.user.id, "settings_reset", field, self.bot.clock()
         )
+        await self._rules_changed(interaction.guild_id)
         await interaction.response.send_message(
             embed=settings_embed(updated, title="Settings saved", note=f"{LABELS[field]} is back to its default."),
             ephemeral=True,
         )
+
+    async def _rules_changed(self, guild_id: int) -> None:
+        reviews_cog = cast("ReviewsCog | None", self.bot.get_cog("Reviews"))
+        if reviews_cog is not None:  # always, unless the bot runs without the cogs.review extension
+            await reviews_cog.rules_changed(guild_id)
 
     # -- /moderate -----------------------------------------------------------------------------
 

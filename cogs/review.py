@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -73,6 +73,14 @@ def _review_tags(forum: discord.ForumChannel) -> list[discord.ForumTag]:
 
 class ReviewError(Exception):
     """A refusal or failure to show the member, as is."""
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A review this process closed: its verdict, and what the thread refused (missing permissions)."""
+
+    verdict: Verdict
+    unpublished: tuple[str, ...] = ()
 
 
 class ReviewsCog(commands.Cog, name="Reviews"):
@@ -451,13 +459,57 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         if review is not None:
             await self.break_review(review.review_id, review.guild_id, "the review thread was deleted")
 
+    @commands.Cog.listener()
+    async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
+        """An open review's thread was archived: by a moderator, or by Discord itself after a week
+        without messages (reactions are not activity, and deadlines may be longer). Nobody can react
+        in an archived thread, so it is opened again; closing is what the Close button is for."""
+        if self.desk is None or not payload.data.get("thread_metadata", {}).get("archived"):
+            return
+        review = self.desk.review_of_thread(payload.thread_id)
+        if review is None:
+            return
+        try:
+            thread = payload.thread or await resolve_thread(self.bot, payload.thread_id)
+            await thread.edit(archived=False)  # type: ignore[union-attr]
+            log.info("unarchived the thread of open review %s", review.review_id)
+        except (ReviewGone, discord.HTTPException) as exc:
+            log.warning("could not unarchive the thread of open review %s: %s", review.review_id, exc)
+
     async def break_review(self, review_id: int, guild_id: int, reason: str) -> None:
-        """No more votes: the thread or a vote message is gone. The deadline still closes it."""
+        """No more votes: the thread or a vote message is gone.
+
+        Without its thread the review closes now with the votes it has: nobody could close it
+        otherwise, and it would hold its URL until the deadline. With its thread, the thread
+        says that voting stopped (the summary shows why), and the requester, a moderator or the
+        deadline closes it; the votes cast so far count.
+        """
         assert self.desk is not None
         self.desk.untrack(review_id)
-        if await self.services.reviews.mark_broken(review_id, guild_id, reason):
-            await self.services.audit.append(guild_id, review_id, None, "broken", reason, self.clock())
-            log.info("review %s can no longer take votes: %s", review_id, reason)
+        if not await self.services.reviews.mark_broken(review_id, guild_id, reason):
+            return
+        await self.services.audit.append(guild_id, review_id, None, "broken", reason, self.clock())
+        log.info("review %s can no longer take votes: %s", review_id, reason)
+        review = await self.services.reviews.get(review_id, guild_id)
+        if review is None or not review.is_open or review.thread_id is None:
+            return
+        try:
+            thread = await resolve_thread(self.bot, review.thread_id)
+        except ReviewGone:
+            await self.close_review(review, actor_id=None, reason="moderator")  # only they delete threads
+            return
+        except discord.HTTPException as exc:
+            log.warning("could not reach the thread of review %s: %s", review_id, exc)
+            return
+        await self._finishing_step(review_id, "say that voting stopped", lambda: thread.send(
+            f"⚠️ Voting has stopped: {reason}. The votes cast so far count; the requester or a moderator "
+            "can close the review now, or it closes at its deadline."))
+        self.coalescer.mark_dirty(review_id)
+
+    async def rules_changed(self, guild_id: int) -> None:
+        """/settings changed the guild's rules: votes from now on are judged by the new ones."""
+        if self.desk is not None:
+            await self.desk.refresh_rules(guild_id)
 
     # -- a moderator's vote reset ----------------------------------------------------------------
     async def reset_votes(self, guild_id: int, member_id: int, review_id: int | None) -> set[int]:
@@ -637,7 +689,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
                 pass
 
     # -- closing and reopening -----------------------------------------------------------------
-    async def close_review(self, review: Review, *, actor_id: int | None, reason: str) -> Verdict | None:
+    async def close_review(self, review: Review, *, actor_id: int | None, reason: str) -> Closed | None:
         """Close into a verdict; None when someone else closed it first."""
         assert self.desk is not None and self.ingestor is not None
         services = self.services
@@ -661,30 +713,40 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         await services.audit.append(review.guild_id, review.id, actor_id, "closed",
                                     f"{reason}; community risk {verdict.community_risk}", now)
         closed = await services.reviews.get(review.id, review.guild_id) or review
-        await self._publish_verdict(closed, verdict, report, tally)
-        return verdict
+        return Closed(verdict, await self._publish_verdict(closed, verdict, report, tally))
 
     async def _publish_verdict(self, review: Review, verdict: Verdict, report: dict[str, Any] | None,
-                               tally: Any) -> None:
+                               tally: Any) -> tuple[str, ...]:
+        """Post the verdict, close the summary, archive the thread, tell the requester; what could
+        not be done in the thread (the closer is told: the review is closed either way)."""
         thread: Any = None
         if review.thread_id is not None:
             try:
                 thread = await resolve_thread(self.bot, review.thread_id)
             except (ReviewGone, discord.HTTPException):
                 thread = None
+        failed: list[str] = []
         if thread is not None:
             # Each step on its own: a verdict that could not be posted still shows in the summary,
             # and the thread is still archived.
-            await self._finishing_step(review.id, "post the verdict", lambda: thread.send(
-                embed=verdict_embed(review, verdict, closed_by=review.closed_by, reason=review.close_reason or "")))
+            if not await self._finishing_step(review.id, "post the verdict", lambda: thread.send(
+                    embed=verdict_embed(review, verdict, closed_by=review.closed_by,
+                                        reason=review.close_reason or ""))):
+                failed.append("post the verdict")
             if review.summary_message_id:
                 summary = thread.get_partial_message(review.summary_message_id)
                 if await self._finishing_step(review.id, "edit the summary", lambda: summary.edit(
                         embed=summary_embed(review, report, tally, verdict=verdict),
                         view=review_view(review.id, is_open=False))):
                     self.summary_edits += 1
-            await self._finishing_step(review.id, "archive the thread",
-                                       lambda: thread.edit(archived=True, locked=True))
+                else:
+                    failed.append("mark the summary closed")
+            # Locking needs Manage Threads; the bot owns the thread, so it may still archive it.
+            if not (await self._finishing_step(review.id, "archive and lock the thread",
+                                               lambda: thread.edit(archived=True, locked=True))
+                    or await self._finishing_step(review.id, "archive the thread",
+                                                  lambda: thread.edit(archived=True))):
+                failed.append("archive the thread")
         if review.origin_channel_id != review.thread_id:
             origin = self.bot.get_partial_messageable(review.origin_channel_id)
             try:
@@ -692,6 +754,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
                                   allowed_mentions=discord.AllowedMentions.none())
             except discord.HTTPException as exc:
                 log.warning("could not tell the requester of review %s: %s", review.id, exc)
+        return tuple(failed)
 
     async def _finishing_step(self, review_id: int, what: str, call: Callable[[], Awaitable[Any]]) -> bool:
         """One REST call of closing a review. discord.py retries 500/502/504 itself but gives up at
@@ -718,6 +781,17 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         decision = reopen_decision(review.status, review.broken, now, rules)
         if not decision.ok:
             raise ReviewError(f"This review cannot be reopened: {decision.reason}.")
+        if review.thread_id is not None:
+            # Its thread may have been deleted after it closed (nothing watches closed reviews):
+            # reopened, it would take no votes and hold its URL until the new deadline.
+            try:
+                await resolve_thread(self.bot, review.thread_id)
+            except ReviewGone:
+                await services.reviews.mark_broken(review.id, review.guild_id, "the review thread was deleted")
+                raise ReviewError("This review cannot be reopened: its thread was deleted. "
+                                  "Ask for a new review with /secondopinion.") from None
+            except discord.HTTPException:
+                pass  # unknown: reopen, and the reconciliation below finds out
         try:
             reopened = await services.reviews.reopen(review.id, review.guild_id, now=now,
                                                      deadline_seconds=rules.deadline_seconds)
@@ -736,6 +810,12 @@ class ReviewsCog(commands.Cog, name="Reviews"):
                 log.warning("could not reopen the thread of review %s: %s", review.id, exc)
         messages = await services.reviews.factor_messages(reopened.id, reopened.guild_id)
         await self._track(reopened, messages)
+        # Closing forgot each member's current choice; the kept votes are those choices, so a
+        # switch right after the reopen removes the older reaction as before the close.
+        assert self.desk is not None
+        for vote in await services.votes.votes_for_review(reopened.id, reopened.guild_id):
+            if vote.factor in messages:
+                self.desk.current.setdefault((messages[vote.factor], vote.member_id), vote.choice)
         await services.audit.append(reopened.guild_id, reopened.id, actor_id, "reopened", None, now)
         self._wake.set()
         self.coalescer.mark_dirty(reopened.id)
@@ -777,13 +857,16 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             await send_error(interaction, "Only the member who asked for this review or a moderator can close it.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        verdict = await self.close_review(review, actor_id=interaction.user.id,
-                                          reason="requester" if is_requester else "moderator")
-        if verdict is None:
+        closed = await self.close_review(review, actor_id=interaction.user.id,
+                                         reason="requester" if is_requester else "moderator")
+        if closed is None:
             await interaction.followup.send("This review was closed already.", ephemeral=True)
             return
-        await interaction.followup.send(f"Closed. Community risk: {verdict.community_risk.replace('_', ' ')}.",
-                                        ephemeral=True)
+        message = f"Closed. Community risk: {closed.verdict.community_risk.replace('_', ' ')}."
+        if closed.unpublished:
+            message += (f" I could not {', '.join(closed.unpublished)} in the thread: check my permissions "
+                        "there (Send Messages in Threads, Manage Threads). The verdict is stored either way.")
+        await interaction.followup.send(message, ephemeral=True)
 
     async def handle_reopen(self, interaction: discord.Interaction, *, review_id: int | None = None) -> None:
         if interaction.guild_id is None:

@@ -221,6 +221,10 @@ class VoteDesk:
             asyncio.get_running_loop().create_task(self._refresh_rules(guild_id))
         return rules
 
+    async def refresh_rules(self, guild_id: int) -> None:
+        """Read the guild's rules now (after /settings changed them), not when the cache expires."""
+        await self._refresh_rules(guild_id)
+
     async def _refresh_rules(self, guild_id: int) -> None:
         try:
             rules = await self._load_rules(guild_id)  # type: ignore[misc]

@@ -68,12 +68,24 @@ async def test_deleted_factor_message_and_thread_mark_the_review_broken(
     first, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
     await fake_discord.remove_message(first.factors["relevance"])
     await eventually(lambda: _broken(bot_process, first.id), what="review marked broken")
+    # The thread says so, and the summary shows why: votes on the other messages are not counted.
+    await fake_discord.wait_for(
+        lambda: any("Voting has stopped" in m.content for m in fake_discord.messages_in(first.thread)),
+        timeout=8, what="the voting-stopped notice")
+    await fake_discord.wait_for(lambda: "⚠️" in str(first.summary.embeds[0]), timeout=8,
+                                what="the summary showing why")
     # No more votes are taken on it.
     await fake_discord.react(members[2], first.factors["overall"], BAD)
     second, _ = await open_review(fake_discord, bot_process, members[1], channel, page_site.url("/footer"))
+    await fake_discord.react(members[3], second.factors["overall"], BAD)
+    await wait_votes(bot_process, second.id, {("overall", members[3].id): "bad"})
     fake_discord.delete_channel(second.thread)
     await fake_discord.flush()
-    await eventually(lambda: _broken(bot_process, second.id), what="second review marked broken")
+    # Without its thread nobody could close it: it closes now with its votes, freeing its URL.
+    await eventually(lambda: _closed(bot_process, second.id), what="second review closed")
+    assert await stored_votes(bot_process, second.id) == {("overall", members[3].id): "bad"}
+    again, _ = await open_review(fake_discord, bot_process, members[1], channel, page_site.url("/footer"))
+    assert again.id != second.id
     assert await stored_votes(bot_process, first.id) == {}
     # A deletion while the bot is down is found by the reconciliation at start.
     third, _ = await open_review(fake_discord, bot_process, members[2], channel,
@@ -224,6 +236,11 @@ async def test_a_short_deadline_closes_while_running(fake_discord, bot_process, 
 
 async def _value(value: bool) -> bool:
     return value
+
+
+async def _closed(bot_process, review_id: int) -> bool:
+    row = await bot_process.services.db.fetchone("SELECT status FROM reviews WHERE id = ?", (review_id,))
+    return row is not None and row[0] == "closed"
 
 
 async def _broken(bot_process, review_id: int) -> bool:

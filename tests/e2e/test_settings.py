@@ -144,17 +144,21 @@ async def test_moderators_delete_reset_votes_and_reopen(fake_discord, bot_proces
     assert "**Overall risk**: 🟢 1 · 🟡 0 · 🔴 0" in votes
 
     # Reopening is the Reviews cog's job (thread, deadline, vote tracking); /moderate hands it over.
+    # The seeded review's thread never existed on Discord, as if deleted after the close: no reopen.
     rec = await fake_discord.invoke_slash(manager, channel, "moderate reopen", {"id": closed_one})
     reply = await rec.wait_reply(timeout=10)
-    assert reply.ephemeral
-    if getattr(bot_process.bot.get_cog("Reviews"), "handle_reopen", None) is None:
-        assert "unavailable" in reply.content
-    else:
-        assert "Reopened" in reply.content
-        assert (await services.reviews.get(closed_one, guild.id)).status == "open"
-        detail = await reply_to(fake_discord, manager, channel, "history review", {"id": closed_one})
-        timeline = next(f["value"] for f in detail.embeds[0]["fields"] if f["name"] == "Timeline")
-        assert f"reopened by <@{manager.id}>" in timeline
+    assert reply.ephemeral and "its thread was deleted" in reply.content
+    assert (await services.reviews.get(closed_one, guild.id)).status == "closed"
+    # With its thread there, it reopens.
+    thread = fake_discord.create_thread(channel, "news-site.test", owner=fake_discord.bot_user)
+    await services.db.execute("UPDATE reviews SET thread_id = ?, broken = NULL WHERE id = ?", (thread.id, closed_one))
+    rec = await fake_discord.invoke_slash(manager, channel, "moderate reopen", {"id": closed_one})
+    reply = await rec.wait_reply(timeout=10)
+    assert reply.ephemeral and "Reopened" in reply.content
+    assert (await services.reviews.get(closed_one, guild.id)).status == "open"
+    detail = await reply_to(fake_discord, manager, channel, "history review", {"id": closed_one})
+    timeline = next(f["value"] for f in detail.embeds[0]["fields"] if f["name"] == "Timeline")
+    assert f"reopened by <@{manager.id}>" in timeline
     missing = await reply_to(fake_discord, manager, channel, "moderate reopen", {"id": closed_one + 999})
     assert "no review" in missing.content
 
