@@ -104,7 +104,15 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
         if await self._refuse_non_manager(interaction):
             return
         current = await self.bot.services.guild_settings.get(interaction.guild_id)
-        await interaction.response.send_message(embed=settings_embed(current), ephemeral=True)
+        note = None
+        if current.review_channel_id and interaction.guild is not None:
+            channel = interaction.guild.get_channel(current.review_channel_id)
+            if channel is None:
+                note = ("⚠️ The review channel no longer exists: reviews open in the channel where they are "
+                        "asked for until you set another.")
+            else:
+                note = _channel_warning(channel)
+        await interaction.response.send_message(embed=settings_embed(current, note=note), ephemeral=True)
 
     @settings_group.command(name="set", description="Change one or more settings")
     @app_commands.describe(

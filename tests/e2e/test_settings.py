@@ -233,3 +233,15 @@ async def test_a_guild_left_while_the_bot_was_offline_is_found_and_purged(fake_d
     assert (await services.guild_settings.get(gone_guild_id)).left_at == first.left_at
     row = await services.db.fetchone("SELECT COUNT(*) FROM reviews WHERE guild_id = ?", (gone_guild_id,))
     assert row[0] == 1
+
+
+async def test_show_warns_when_the_review_channel_is_gone(fake_discord, bot_process, world, manager):
+    guild, channel, _ = world
+    reviews = guild.add_text_channel("reviews")
+    await bot_process.start()
+    await reply_to(fake_discord, manager, channel, "settings set", {"review_channel": reviews})
+    assert "no longer exists" not in str((await reply_to(fake_discord, manager, channel, "settings show")).embeds[0])
+    fake_discord.delete_channel(reviews)
+    await fake_discord.flush()
+    shown = (await reply_to(fake_discord, manager, channel, "settings show")).embeds[0]
+    assert "The review channel no longer exists" in shown["description"]
