@@ -471,10 +471,17 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             return
         try:
             thread = payload.thread or await resolve_thread(self.bot, payload.thread_id)
-            await thread.edit(archived=False)  # type: ignore[union-attr]
-            log.info("unarchived the thread of open review %s", review.review_id)
         except (ReviewGone, discord.HTTPException) as exc:
-            log.warning("could not unarchive the thread of open review %s: %s", review.review_id, exc)
+            log.warning("could not reach the thread of open review %s: %s", review.review_id, exc)
+            return
+        await self._unarchive(thread, review.review_id)
+
+    async def _unarchive(self, thread: Any, review_id: int) -> None:
+        try:
+            await thread.edit(archived=False)
+            log.info("unarchived the thread of open review %s", review_id)
+        except discord.HTTPException as exc:
+            log.warning("could not unarchive the thread of open review %s: %s", review_id, exc)
 
     async def break_review(self, review_id: int, guild_id: int, reason: str) -> None:
         """No more votes: the thread or a vote message is gone.
@@ -641,6 +648,9 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             except ReviewGone as gone:
                 await self.break_review(review.id, review.guild_id, str(gone))
                 return
+            if observed.archived_thread is not None:
+                # Archived while the bot was away (Discord does so after a week without messages).
+                self._spawn(self._unarchive(observed.archived_thread, review.id), f"review-{review.id}-unarchive")
             members = await members_of(self.bot.get_guild(review.guild_id), observed.users)
             eligible = {uid: self.desk.check(open_review, voter_facts(m, uid)).ok for uid, m in members.items()}
             ops = reconcile(guild_id=review.guild_id, review_id=review.id, stored=stored,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 
@@ -23,6 +24,8 @@ class Observed:
     reactions: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     # every user id seen, for eligibility look-ups
     users: set[int] = field(default_factory=set)
+    # the thread read, when Discord says it is archived (nobody can react until it is not)
+    archived_thread: Any = None
 
 
 async def resolve_thread(bot: discord.Client, thread_id: int) -> discord.abc.Messageable:
@@ -43,7 +46,7 @@ async def read_reactions(bot: discord.Client, thread_id: int, factor_messages: M
     reconcile treats as "no evidence" for that factor.
     """
     thread = await resolve_thread(bot, thread_id)
-    observed = Observed()
+    observed = Observed(archived_thread=thread if getattr(thread, "archived", False) else None)
     for factor_id, message_id in factor_messages.items():
         try:
             message = await thread.fetch_message(message_id)

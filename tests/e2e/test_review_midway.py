@@ -90,3 +90,17 @@ async def test_a_close_the_thread_refuses_in_part_is_told_to_the_closer(fake_dis
     # The bot owns the thread: without Manage Threads it cannot lock it, but it still archives it.
     assert review.thread.archived
     assert (await bot_process.services.reviews.get(review.id, guild.id)).status == "closed"
+
+
+async def test_a_thread_archived_while_the_bot_was_away_is_opened_at_start(
+    fake_discord, bot_process, world, page_site
+):
+    guild, channel, members = world
+    await bot_process.start()
+    review, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
+    await bot_process.stop()
+    await fake_discord.update_thread(review.thread, archived=True)
+    await bot_process.start()
+    await fake_discord.wait_for(lambda: not review.thread.archived, timeout=10, what="the thread unarchived")
+    await fake_discord.react(members[1], review.factors["overall"], GOOD)
+    await wait_votes(bot_process, review.id, {("overall", members[1].id): "good"})
