@@ -62,12 +62,15 @@ DELETED_NOTICE = "🗑️ A moderator deleted this review: its votes no longer c
 
 
 def _review_tags(forum: discord.ForumChannel) -> list[discord.ForumTag]:
-    """The forum's tag for open reviews, if it has one: "review"/"open" exactly, else one containing them."""
+    """The forum's tag for open reviews, if it has one: "review"/"open" exactly, else one containing
+    them. A forum that requires a tag gets its first one the bot may apply rather than a refusal."""
     tags = [t for t in forum.available_tags if not t.moderated]
     for matches in (lambda name: name in _TAG_NAMES, lambda name: any(word in name for word in _TAG_NAMES)):
         found = [t for t in tags if matches(t.name.lower().strip())]
         if found:
             return found[:1]
+    if forum.flags.require_tag and tags:
+        return tags[:1]
     return []
 
 

@@ -84,6 +84,16 @@ async def test_forum_review_channel_gets_a_tagged_post(fake_discord, bot_process
     assert review.summary.embeds[0]["title"].startswith("Second opinion")
 
 
+async def test_a_forum_that_requires_a_tag_gets_one_it_allows(fake_discord, bot_process, world, page_site):
+    guild, channel, members = world
+    forum = guild.add_forum_channel("link-offers-forum", tags=["guest posts", "paid links"], require_tag=True)
+    await bot_process.start()
+    await bot_process.services.guild_settings.update(guild.id, 0.0, review_channel_id=forum.id)
+    review, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
+    assert review.thread.parent_id == forum.id
+    assert review.thread.applied_tags == [forum.tag_id("guest posts")]
+
+
 async def test_refusals_when_opening(fake_discord, bot_process, world, page_site):
     guild, channel, members = world
     await bot_process.start()

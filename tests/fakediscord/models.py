@@ -159,6 +159,7 @@ class Channel:
     topic: str | None = None
     permission_overwrites: list[Overwrite] = field(default_factory=list)
     available_tags: list[dict[str, Any]] = field(default_factory=list)
+    require_tag: bool = False  # a forum whose posts must carry a tag (channel flag 1 << 4)
     rate_limit_per_user: int = 0
     last_message_id: int | None = None
     # thread-only fields
@@ -197,7 +198,7 @@ class Channel:
             "parent_id": sid(self.parent_id),
             "last_message_id": sid(self.last_message_id),
             "rate_limit_per_user": self.rate_limit_per_user,
-            "flags": 0,
+            "flags": (1 << 4) if self.require_tag else 0,
         }
         if self.is_thread:
             data.update(
@@ -492,8 +493,11 @@ class Guild:
     def add_text_channel(self, name: str, *, topic: str | None = None, parent: Channel | None = None) -> Channel:
         return self.fake.create_channel(self, name, TEXT, topic=topic, parent=parent)
 
-    def add_forum_channel(self, name: str, tags: list[str] | tuple[str, ...] = ()) -> Channel:
-        return self.fake.create_channel(self, name, FORUM, tags=list(tags))
+    def add_forum_channel(self, name: str, tags: list[str] | tuple[str, ...] = (), *,
+                          require_tag: bool = False) -> Channel:
+        forum = self.fake.create_channel(self, name, FORUM, tags=list(tags))
+        forum.require_tag = require_tag
+        return forum
 
     def add_role(self, name: str, permissions: int = 0, **kwargs: Any) -> Role:
         return self.fake.create_role(self, name, int(permissions), **kwargs)

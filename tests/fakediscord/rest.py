@@ -746,6 +746,8 @@ class RestApi:
             validate_message(first, has_files=bool(ctx.files))
             tags = [int(t) for t in body.get("applied_tags") or []]
             _check_tags(channel, tags)
+            if channel.require_tag and not tags:
+                raise invalid_form("applied_tags", "A tag is required to post in this forum.", "TAG_REQUIRED")
             thread = fake.create_thread(
                 channel,
                 body["name"],
