@@ -339,7 +339,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         place = await self._review_place(interaction, settings)
         title = thread_title(review.domain, review.id)
         shown = replace(review, status="open")
-        embed = summary_embed(shown, report, None)
+        embed = summary_embed(shown, report, None, rules=settings.review_rules(self.settings.review))
         view = review_view(review.id, is_open=True)
         thread: discord.Thread
         summary: discord.Message | None
@@ -395,7 +395,8 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         tally = await self.services.votes.tally(review_id, guild_id)
         report = await self._report(review)
         verdict = Verdict.from_json(review.verdict_json) if review.verdict_json else None
-        embed = summary_embed(review, report, tally, verdict=verdict)
+        rules = await self.services.guild_settings.rules(guild_id) if review.is_open else None
+        embed = summary_embed(review, report, tally, verdict=verdict, rules=rules)
         rendered = (json.dumps(embed.to_dict(), sort_keys=True), review.is_open)
         if self._rendered.get(review_id) == rendered:
             return  # e.g. the removal of a superseded reaction: nothing visible changed
@@ -517,9 +518,13 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         self.coalescer.mark_dirty(review_id)
 
     async def rules_changed(self, guild_id: int) -> None:
-        """/settings changed the guild's rules: votes from now on are judged by the new ones."""
+        """/settings changed the guild's rules: votes from now on are judged by the new ones, and
+        the open reviews' summaries say so."""
         if self.desk is not None:
             await self.desk.refresh_rules(guild_id)
+            for open_review in list(self.desk.reviews.values()):
+                if open_review.guild_id == guild_id:
+                    self.coalescer.mark_dirty(open_review.review_id)
 
     # -- a moderator's vote reset ----------------------------------------------------------------
     async def reset_votes(self, guild_id: int, member_id: int, review_id: int | None) -> set[int]:

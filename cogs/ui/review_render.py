@@ -12,6 +12,7 @@ import discord
 
 from bot.report_text import FACTOR_LABELS
 from bot.review.factors import CHOICE_EMOJI, FACTORS, OVERALL, Choice, ReviewFactor
+from bot.review.rules import ReviewRules
 from bot.review.verdict import NO_CONSENSUS, BotReportSummary, Verdict
 from bot.review.votes import Tally
 from bot.storage.reviews import Review
@@ -88,6 +89,7 @@ def summary_embed(
     tally: Tally | None,
     *,
     verdict: Verdict | None = None,
+    rules: ReviewRules | None = None,
 ) -> discord.Embed:
     level = review.bot_risk_level or (report or {}).get("risk", {}).get("level")
     embed = discord.Embed(
@@ -107,6 +109,9 @@ def summary_embed(
     lines.append("")
     lines.append("Vote on each factor below with 🟢 good · 🟡 unsure · 🔴 bad. One vote per factor; a new "
                  "reaction replaces your earlier one, removing it withdraws your vote.")
+    if rules is not None and review.status == "open":
+        # A reaction that does not count is removed without a word: say here who counts.
+        lines.append(who_votes(rules))
     embed.description = clip("\n".join(lines), 4000)
     embed.add_field(name="The bot's analysis", value=condensed_analysis(report), inline=False)
     embed.add_field(name="Community tally", value=clip(tally_lines(tally), 1024), inline=False)
@@ -122,6 +127,18 @@ def summary_embed(
     embed.add_field(name="Status", value=clip(status, 1024), inline=False)
     embed.set_footer(text=f"Review #{review.id}" + (f" · check #{review.check_id}" if review.check_id else ""))
     return embed
+
+
+def who_votes(rules: ReviewRules) -> str:
+    """Who may vote, in one line (their other reactions are removed without a word)."""
+    def amount(value: float, unit: str) -> str:
+        number = f"{value:g}"
+        return f"{number} {unit}" + ("" if number == "1" else "s")
+
+    requester = "may" if rules.requester_may_vote else "may not"
+    return (f"*Votes count from members who joined at least {amount(rules.min_member_age_hours, 'hour')} ago, "
+            f"with an account at least {amount(rules.min_account_age_days, 'day')} old; the requester "
+            f"{requester} vote. A factor needs {rules.min_votes} votes for an answer.*")
 
 
 def factor_message(factor: ReviewFactor, report: dict[str, Any] | None) -> str:

@@ -42,7 +42,11 @@ async def test_rule_changes_apply_to_the_next_reaction(fake_discord, bot_process
     requester = members[0]
     review, _ = await open_review(fake_discord, bot_process, requester, channel, page_site.url("/in-content"))
     overall = review.factors["overall"]
+    # The summary says who counts: a reaction that does not is removed without a word.
+    assert "the requester may not vote" in review.summary.embeds[0]["description"]
     await (await fake_discord.invoke_slash(manager, channel, "settings set", {"requester_may_vote": True})).wait_reply()
+    await fake_discord.wait_for(lambda: "the requester may vote" in review.summary.embeds[0]["description"],
+                                timeout=8, what="the summary showing the new rule")
     await fake_discord.react(requester, overall, GOOD)
     await wait_votes(bot_process, review.id, {("overall", requester.id): "good"})
     # Members joined 30 days ago; the bar goes up to 60 days: the next reaction is not counted.
