@@ -18,7 +18,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+
+from bot.storage.database import read_only_uri
 
 
 class BackupError(RuntimeError):
@@ -48,9 +49,8 @@ PAGES_PER_STEP = -1
 def _connect_source(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
     if not path.exists():
         raise BackupError(f"no database at {path}")
-    # Read-only URI: a backup must never create or migrate the database it copies. Quoted, so a
-    # '?', '#' or '%' in the path stays part of the file name instead of starting the query.
-    uri = f"file:{quote(path.resolve().as_posix())}?mode=ro"
+    # Read-only: a backup must never create or migrate the database it copies.
+    uri = read_only_uri(path)
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms / 1000, isolation_level=None)
     except sqlite3.Error as exc:

@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import quote
 
 from bot.settings import Settings
 
@@ -152,10 +151,12 @@ class DatabaseState:
 def inspect_database(path: Path, busy_timeout_ms: int, *, quick: bool = False) -> DatabaseState:
     """Blocking: open read-only (never create or migrate), read the schema version, check integrity
     (quick: PRAGMA quick_check, which skips the index cross-checks and stays fast on a large file)."""
+    from bot.storage.database import read_only_uri
+
     if not path.exists():
         return DatabaseState(exists=False)
     try:
-        conn = sqlite3.connect(f"file:{quote(path.resolve().as_posix())}?mode=ro", uri=True,
+        conn = sqlite3.connect(read_only_uri(path), uri=True,
                                timeout=busy_timeout_ms / 1000, isolation_level=None)
     except sqlite3.Error as exc:
         return DatabaseState(exists=True, error=f"cannot open: {exc}")

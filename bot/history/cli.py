@@ -25,7 +25,6 @@ FORMATS = ("csv", "json", "disavow")
 # Discord ids are snowflakes: positive and within SQLite's signed 64-bit INTEGER, which also
 # means a larger number could not even be bound as a query parameter.
 SNOWFLAKE_MAX = 2**63 - 1
-BUSY_TIMEOUT_MS = 5000
 
 
 def add_history_arguments(parser: argparse.ArgumentParser) -> None:
@@ -142,7 +141,7 @@ async def run_history(args: argparse.Namespace) -> int:
         return _fail(problem, EXIT_BAD_INPUT)
     try:
         # Read-only, and no migration: an export must never upgrade or touch a live bot's schema.
-        db = await Database.open(db_path, busy_timeout_ms=BUSY_TIMEOUT_MS, migrate=False, read_only=True)
+        db = await Database.open(db_path, migrate=False, read_only=True)
     except sqlite3.Error as exc:
         return _fail(f"cannot open {db_path}: {exc}", EXIT_BAD_INPUT)
     try:

@@ -53,6 +53,12 @@ async def _enable_wal(conn: aiosqlite.Connection, wait_seconds: float) -> None:
         await asyncio.sleep(0.02)
 
 
+def read_only_uri(path: Path) -> str:
+    """An SQLite URI that opens an existing file read-only: nothing can be created, migrated or
+    written. Quoted, so a '?', '#' or '%' in the path stays part of the file name."""
+    return f"file:{quote(Path(path).resolve().as_posix())}?mode=ro"
+
+
 def _statements(script: str) -> list[str]:
     """The statements of a migration script, one by one (a trigger's BEGIN … END stays whole):
     executescript would commit the transaction the version check runs in."""
@@ -99,8 +105,7 @@ class Database:
         nothing is written to it, not even the switch to WAL (an export from a backup copy)."""
         path = Path(path)
         if read_only:
-            # Quoted: a '?', '#' or '%' in the path stays part of the file name.
-            target, uri = f"file:{quote(path.resolve().as_posix())}?mode=ro", True
+            target, uri = read_only_uri(path), True
         else:
             if str(path) != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)
