@@ -197,10 +197,15 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
             ephemeral=True,
         )
 
+    @property
+    def _reviews(self) -> ReviewsCog | None:
+        """The Reviews cog, which owns the live state of open reviews (threads, votes, summaries).
+        Always there, unless the bot runs without the cogs.review extension."""
+        return cast("ReviewsCog | None", self.bot.get_cog("Reviews"))
+
     async def _rules_changed(self, guild_id: int) -> None:
-        reviews_cog = cast("ReviewsCog | None", self.bot.get_cog("Reviews"))
-        if reviews_cog is not None:  # always, unless the bot runs without the cogs.review extension
-            await reviews_cog.rules_changed(guild_id)
+        if self._reviews is not None:
+            await self._reviews.rules_changed(guild_id)
 
     # -- /moderate -----------------------------------------------------------------------------
 
@@ -228,9 +233,8 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
             await send_error(interaction, f"Review #{id} was deleted already.")
             return
         await services.audit.append(interaction.guild_id, id, interaction.user.id, "deleted", reason, self.bot.clock())
-        reviews_cog = cast("ReviewsCog | None", self.bot.get_cog("Reviews"))
-        if reviews_cog is not None:  # always, unless the bot runs without the cogs.review extension
-            await reviews_cog.review_deleted(interaction.guild_id, id)
+        if self._reviews is not None:
+            await self._reviews.review_deleted(interaction.guild_id, id)
         await interaction.response.send_message(
             f"Review #{id} ({safe(review.domain, 100)}) is deleted: it no longer shows in the history. "
             f"Reason kept in the audit log: {safe(reason, 300)}",
@@ -253,9 +257,8 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
                 await send_error(interaction, f"There is no review #{id} in this server.")
                 return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        reviews_cog = cast("ReviewsCog | None", self.bot.get_cog("Reviews"))
-        if reviews_cog is not None:  # always, unless the bot runs without the cogs.review extension
-            changed = await reviews_cog.reset_votes(interaction.guild_id, member.id, id)
+        if self._reviews is not None:  # it also refreshes the tallies
+            changed = await self._reviews.reset_votes(interaction.guild_id, member.id, id)
         else:
             changed = await services.votes.reset_member(interaction.guild_id, member.id, id, now=self.bot.clock())
         now = self.bot.clock()
@@ -266,7 +269,6 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
             # Still on record: a moderator acted, even if nothing was there to withdraw.
             await services.audit.append(interaction.guild_id, id, interaction.user.id, "votes_reset",
                                         detail + " (none on open reviews)", now)
-        await self._refresh_tallies(changed)
         if changed:
             listed = ", ".join(f"#{r}" for r in sorted(changed))
             message = (f"Withdrew {member.mention}'s votes on {len(changed)} open review(s): {listed}. "
@@ -274,17 +276,6 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
         else:
             message = f"{member.mention} has no votes on open reviews" + (f" in #{id}." if id else ".")
         await interaction.followup.send(message, ephemeral=True)
-
-    async def _refresh_tallies(self, review_ids: set[int]) -> None:
-        reviews_cog = self.bot.get_cog("Reviews")
-        refresh = getattr(reviews_cog, "refresh_review", None) or getattr(reviews_cog, "refresh_summary", None)
-        if refresh is None:
-            return
-        for review_id in sorted(review_ids):
-            try:
-                await refresh(review_id)
-            except Exception:  # the votes are withdrawn either way; a stale tally message is cosmetic
-                log.warning("could not refresh the tally of review %s", review_id, exc_info=True)
 
     @moderate.command(name="reopen", description="Reopen a closed review for another round of votes")
     @app_commands.describe(id="The review number")
@@ -298,11 +289,10 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
             return
         # The Reviews cog owns the thread, the deadline and the vote tracking: it does the reopening,
         # checks the moderator again, answers the member and writes "reopened" to the timeline.
-        handle_reopen = getattr(self.bot.get_cog("Reviews"), "handle_reopen", None)
-        if handle_reopen is None:
+        if self._reviews is None:
             await send_error(interaction, "Reopening is unavailable: the review feature is not loaded.")
             return
-        await handle_reopen(interaction, review_id=id)
+        await self._reviews.handle_reopen(interaction, review_id=id)
 
     # -- guild lifecycle -----------------------------------------------------------------------
 

@@ -395,7 +395,11 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         tally = await self.services.votes.tally(review_id, guild_id)
         report = await self._report(review)
         verdict = Verdict.from_json(review.verdict_json) if review.verdict_json else None
-        rules = await self.services.guild_settings.rules(guild_id) if review.is_open else None
+        rules = None
+        if review.is_open:
+            # The vote desk's copy (kept current by /settings) spares a read per edit.
+            rules = self.desk.rules_of(guild_id) if self.desk is not None else None
+            rules = rules or await self.services.guild_settings.rules(guild_id)
         embed = summary_embed(review, report, tally, verdict=verdict, rules=rules)
         rendered = (json.dumps(embed.to_dict(), sort_keys=True), review.is_open)
         if self._rendered.get(review_id) == rendered:
@@ -537,6 +541,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         except IngestClosedError:
             pass
         changed = await self.services.votes.reset_member(guild_id, member_id, review_id, now=self.clock())
+        self.coalescer.mark_many(changed)  # the tallies shown in the summaries
         for open_review in list(self.desk.reviews.values()):
             if open_review.guild_id != guild_id or review_id not in (None, open_review.review_id):
                 continue
@@ -588,8 +593,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             if await self._finishing_step(review.id, "edit the summary", lambda: summary.edit(
                     embed=summary_embed(review, report, tally), view=None)):
                 self.summary_edits += 1
-        await self._finishing_step(review.id, "archive the thread",
-                                   lambda: thread.edit(archived=True, locked=True))
+        await self._archive(review.id, thread)
 
     # -- reconciliation -----------------------------------------------------------------------
     @commands.Cog.listener()
@@ -661,10 +665,10 @@ class ReviewsCog(commands.Cog, name="Reviews"):
                 self._spawn(self._unarchive(observed.archived_thread, review.id), f"review-{review.id}-unarchive")
             members = await members_of(self.bot.get_guild(review.guild_id), observed.users)
             eligible = {uid: self.desk.check(open_review, voter_facts(m, uid)).ok for uid, m in members.items()}
+            changed = set(changed_live)  # as of now: no await from here to the writes' queueing
             ops = reconcile(guild_id=review.guild_id, review_id=review.id, stored=stored,
                             observed=observed.reactions, is_eligible=lambda uid: eligible.get(uid, False),
-                            now=self.clock(), changed_live=set(changed_live), reset_members=reset_members)
-            changed = set(changed_live)
+                            now=self.clock(), changed_live=changed, reset_members=reset_members)
         for factor_id, by_emoji in observed.reactions.items():
             message_id = messages[factor_id]
             seen: dict[int, set[Any]] = {}
@@ -759,11 +763,7 @@ class ReviewsCog(commands.Cog, name="Reviews"):
                     self.summary_edits += 1
                 else:
                     failed.append("mark the summary closed")
-            # Locking needs Manage Threads; the bot owns the thread, so it may still archive it.
-            if not (await self._finishing_step(review.id, "archive and lock the thread",
-                                               lambda: thread.edit(archived=True, locked=True))
-                    or await self._finishing_step(review.id, "archive the thread",
-                                                  lambda: thread.edit(archived=True))):
+            if not await self._archive(review.id, thread):
                 failed.append("archive the thread")
         if review.origin_channel_id != review.thread_id:
             origin = self.bot.get_partial_messageable(review.origin_channel_id)
@@ -773,6 +773,14 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             except discord.HTTPException as exc:
                 log.warning("could not tell the requester of review %s: %s", review.id, exc)
         return tuple(failed)
+
+    async def _archive(self, review_id: int, thread: Any) -> bool:
+        """Archive and lock a finished review's thread. Locking needs Manage Threads; the bot owns
+        the thread, so without it the thread is still archived."""
+        return (await self._finishing_step(review_id, "archive and lock the thread",
+                                           lambda: thread.edit(archived=True, locked=True))
+                or await self._finishing_step(review_id, "archive the thread",
+                                              lambda: thread.edit(archived=True)))
 
     async def _finishing_step(self, review_id: int, what: str, call: Callable[[], Awaitable[Any]]) -> bool:
         """One REST call of closing a review. discord.py retries 500/502/504 itself but gives up at
@@ -799,17 +807,19 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         decision = reopen_decision(review.status, review.broken, now, rules)
         if not decision.ok:
             raise ReviewError(f"This review cannot be reopened: {decision.reason}.")
+        thread: Any = None
         if review.thread_id is not None:
             # Its thread may have been deleted after it closed (nothing watches closed reviews):
             # reopened, it would take no votes and hold its URL until the new deadline.
             try:
-                await resolve_thread(self.bot, review.thread_id)
+                thread = await resolve_thread(self.bot, review.thread_id)
             except ReviewGone:
                 await services.reviews.mark_broken(review.id, review.guild_id, "the review thread was deleted")
                 raise ReviewError("This review cannot be reopened: its thread was deleted. "
                                   "Ask for a new review with /secondopinion.") from None
-            except discord.HTTPException:
-                pass  # unknown: reopen, and the reconciliation below finds out
+            except discord.HTTPException as exc:
+                # Unknown: reopen anyway; the next reconciliation finds a thread that is gone.
+                log.warning("could not reach the thread of review %s to reopen it: %s", review.id, exc)
         try:
             reopened = await services.reviews.reopen(review.id, review.guild_id, now=now,
                                                      deadline_seconds=rules.deadline_seconds)
@@ -818,13 +828,12 @@ class ReviewsCog(commands.Cog, name="Reviews"):
                               "close it first.") from None
         if reopened is None:
             raise ReviewError("This review cannot be reopened: it is not closed any more.")
-        if reopened.thread_id is not None:
+        if thread is not None:
             try:
-                thread = await resolve_thread(self.bot, reopened.thread_id)
-                await thread.edit(archived=False, locked=False)  # type: ignore[attr-defined]
+                await thread.edit(archived=False, locked=False)
                 await thread.send(f"🔓 Reopened by <@{actor_id}>: voting closes <t:{int(reopened.deadline_at)}:R>. "
                                   "Earlier votes still count.")
-            except (ReviewGone, discord.HTTPException) as exc:
+            except discord.HTTPException as exc:
                 log.warning("could not reopen the thread of review %s: %s", review.id, exc)
         messages = await services.reviews.factor_messages(reopened.id, reopened.guild_id)
         await self._track(reopened, messages)

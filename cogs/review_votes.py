@@ -210,6 +210,10 @@ class VoteDesk:
             return self.reviews.get(ref.review_id)
         return next((r for r in self.reviews.values() if r.summary_message_id == message_id), None)
 
+    def rules_of(self, guild_id: int) -> ReviewRules | None:
+        """The guild's rules as the vote desk applies them, when it tracks a review of the guild."""
+        return self._rules_for(guild_id)
+
     def _rules_for(self, guild_id: int) -> ReviewRules | None:
         cached = self.rules.get(guild_id)
         if cached is None:
