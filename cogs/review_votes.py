@@ -212,9 +212,6 @@ class VoteDesk:
 
     def rules_of(self, guild_id: int) -> ReviewRules | None:
         """The guild's rules as the vote desk applies them, when it tracks a review of the guild."""
-        return self._rules_for(guild_id)
-
-    def _rules_for(self, guild_id: int) -> ReviewRules | None:
         cached = self.rules.get(guild_id)
         if cached is None:
             return None
@@ -222,14 +219,11 @@ class VoteDesk:
         if time.monotonic() - fetched_at > RULES_TTL_SECONDS and guild_id not in self._refreshing:
             # Serve the cached rules now; refresh for the next events (no await on the hot path).
             self._refreshing.add(guild_id)
-            asyncio.get_running_loop().create_task(self._refresh_rules(guild_id))
+            asyncio.get_running_loop().create_task(self.refresh_rules(guild_id))
         return rules
 
     async def refresh_rules(self, guild_id: int) -> None:
-        """Read the guild's rules now (after /settings changed them), not when the cache expires."""
-        await self._refresh_rules(guild_id)
-
-    async def _refresh_rules(self, guild_id: int) -> None:
+        """Read the guild's rules (in the background when they expire; at once after /settings)."""
         try:
             rules = await self._load_rules(guild_id)  # type: ignore[misc]
             self.rules[guild_id] = (time.monotonic(), rules)
@@ -239,7 +233,7 @@ class VoteDesk:
             self._refreshing.discard(guild_id)
 
     def check(self, review: OpenReview, facts: VoterFacts) -> Eligibility:
-        rules = self._rules_for(review.guild_id) or ReviewRules()
+        rules = self.rules_of(review.guild_id) or ReviewRules()
         now = self.clock()
         return eligibility(
             facts,
