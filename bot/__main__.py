@@ -6,12 +6,25 @@ refused URL.
 
 from __future__ import annotations
 
+import signal
+import sys
+
+
+def _exit_before_start(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+if __name__ == "__main__":
+    # First thing, before the imports below: a SIGTERM from a supervisor that starts and stops the
+    # bot at once must end the process cleanly (exit 0), not kill it with the default action while
+    # Python is still importing. Nothing is open yet, so leaving at once is safe.
+    signal.signal(signal.SIGTERM, _exit_before_start)
+
 import argparse
 import asyncio
 import json
 import logging
-import signal
-import sys
+import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -220,10 +233,13 @@ def _stop_before_start(signum: int, frame: object) -> None:
 
 
 async def _run(args: argparse.Namespace, *, sync_only: bool) -> int:
-    from bot.app import StartupError, run_bot
-
     settings = _load_settings(args.config)
     _setup_run_logging(settings)
+    # Said before the heavy imports (discord.py and the cogs' dependencies), so that a supervisor,
+    # or a test, sees that the process is up and that a stop from here on is a clean one.
+    logging.getLogger("bot").info("starting (pid %d)", os.getpid())
+    from bot.app import StartupError, run_bot
+
     try:
         await run_bot(settings, sync_only=sync_only)
     except StartupError as exc:
@@ -236,6 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         verbose = args.verbose or getattr(args, "verbose_check", False)
+        if args.command not in ("run", "sync"):
+            # The early exit is for a bot stopped while it starts; other commands keep the default.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if args.command in ("run", "sync"):
             # Until run_bot puts its own handlers in place (after the heavy imports), a SIGTERM
             # stops here, where nothing is open yet, instead of killing the process mid-way.

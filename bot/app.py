@@ -58,6 +58,7 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
             # owner fixes these, so they get one line, as `doctor` words them.
             raise StartupError(f"[storage] path: cannot open the database {path}: {_reason(exc)}") from None
         stack.push_async_callback(db.close)
+        log.info("database open: %s", path)
         if fetcher is None:
             fetcher = SafeFetcher(settings.fetch)
             await stack.enter_async_context(fetcher)

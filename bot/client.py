@@ -1,4 +1,4 @@
-"""The discord.py Bot: wiring only. Resources are opened by the caller (see bot.runner) and passed in."""
+"""The discord.py Bot: wiring only. Resources are opened by the caller (bot.app) and passed in."""
 
 from __future__ import annotations
 
@@ -82,8 +82,13 @@ class SecondOpinionBot(commands.Bot):
     async def setup_hook(self) -> None:
         for extension in self.extensions_to_load:
             await self.load_extension(extension)
+        log.info("extensions loaded: %s", ", ".join(self.extensions_to_load))
         self.tree.on_error = self.on_app_command_error
         await self.sync_commands(force=self.force_sync)
+
+    async def on_ready(self) -> None:
+        # A supervisor (and the process tests) wait for this line, not for a guessed delay.
+        log.info("ready: %s in %d guilds", self.user, len(self.guilds))
 
     # -- command sync ------------------------------------------------------------------------
 

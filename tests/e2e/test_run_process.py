@@ -20,7 +20,8 @@ def _config(tmp_path: Path, fake, *, token: str | None = None) -> Path:
     ]
     if token:
         lines.append(f'token = "{token}"')
-    lines += ["[storage]", 'path = "bot.sqlite3"', "[logging]", 'level = "WARNING"']
+    # INFO on stdout: the start-up steps are the signs the tests wait for before they signal.
+    lines += ["[storage]", 'path = "bot.sqlite3"', "[logging]", 'level = "INFO"']
     cfg.write_text("\n".join(lines) + "\n")
     return cfg
 
@@ -34,14 +35,35 @@ async def _start(*args: str, env: dict | None = None) -> asyncio.subprocess.Proc
     )
 
 
+async def _wait_for_line(proc: asyncio.subprocess.Process, needle: str, within: float = 30) -> None:
+    """Read the process's log (stdout) until a line holds `needle`: the step the test waits for."""
+    assert proc.stdout is not None
+    seen: list[str] = []
+
+    async def read() -> None:
+        while True:
+            line = await proc.stdout.readline()
+            if not line:
+                raise AssertionError(f"the process ended before logging {needle!r}: {seen}")
+            seen.append(line.decode(errors="replace").rstrip())
+            if needle in seen[-1]:
+                return
+
+    try:
+        async with asyncio.timeout(within):
+            await read()
+    except TimeoutError:
+        raise AssertionError(f"no {needle!r} within {within} s: {seen}") from None
+
+
 async def test_run_connects_syncs_once_and_stops_on_sigterm(tmp_path, fake_discord):
     fake_discord.add_guild("SEO Lab")
     cfg = _config(tmp_path, fake_discord)
     for round_ in range(2):
         identifies = fake_discord.identify_count
         proc = await _start("run", "--config", str(cfg), env={"DISCORD_TOKEN": fake_discord.bot_token})
-        await fake_discord.wait_for(lambda i=identifies: fake_discord.identify_count > i, timeout=20)
-        await asyncio.sleep(0.3)
+        await _wait_for_line(proc, "ready:")
+        assert fake_discord.identify_count > identifies
         proc.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(proc.communicate(), 20)
         assert proc.returncode == 0, err.decode()
@@ -99,15 +121,17 @@ async def test_sigterm_while_the_bot_starts_stops_it_cleanly(tmp_path, fake_disc
     fake_discord.add_guild("SEO Lab")
     cfg = _config(tmp_path, fake_discord)
     env = {"DISCORD_TOKEN": fake_discord.bot_token}
-    # Stopped during the imports, the database opening, the cogs loading: whatever it reached.
-    # (Earlier still, Python itself is starting and nothing of the bot's is open.)
-    for delay in (0.25, 0.45, 0.65, 0.85, 1.05):
+    # Stopped at each step of the start, once the process has said it reached it: during the heavy
+    # imports (after "starting"), with the database open, with the cogs loaded and the first sync
+    # or connection under way. The signal arrives somewhere after the line, which is the point:
+    # wherever it lands from there on, the stop is clean.
+    for step in ("starting (pid", "database open:", "extensions loaded:"):
         proc = await _start("run", "--config", str(cfg), env=env)
-        await asyncio.sleep(delay)
+        await _wait_for_line(proc, step)
         proc.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(proc.communicate(), 15)
-        assert proc.returncode == 0, (delay, err.decode())
-        assert b"Traceback" not in err, delay
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, (step, err.decode())
+        assert b"Traceback" not in err, step
     # Stopped while Discord holds the first command sync back with a 429.
     fresh = tmp_path / "fresh"
     fresh.mkdir()
@@ -118,9 +142,8 @@ async def test_sigterm_while_the_bot_starts_stops_it_cleanly(tmp_path, fake_disc
     proc = await _start("run", "--config", str(cfg), env=env)
     await fake_discord.wait_for(lambda: len(fake_discord.calls("PUT", "/applications/*/commands")) > put_before,
                                 timeout=20, what="the command sync")
-    await asyncio.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
-    _, err = await asyncio.wait_for(proc.communicate(), 15)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
     assert len(fake_discord.syncs(None)) == synced  # held back, then abandoned: nothing synced
