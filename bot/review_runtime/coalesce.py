@@ -64,6 +64,9 @@ class TallyCoalescer:
         state = self._states.get(review_id)
         return state is not None and (state.dirty or state.worker is not None)
 
+    def remembers(self, review_id: int) -> bool:
+        return review_id in self._states
+
     def forget(self, review_id: int) -> None:
         """Drop a closed review: cancel its pending refresh (the close renders the final state)."""
         state = self._states.pop(review_id, None)

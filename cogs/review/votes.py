@@ -1,4 +1,4 @@
-"""The vote hot path: reaction events on factor messages → eligibility → VoteIngestor.
+"""The vote hot path: reaction events on factor messages → eligibility → the vote queue.
 
 Everything a reaction needs is in memory (which message is which factor of which open review,
 the review's requester and deadline, the guild's rules), so an event is turned into a vote and
@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,10 +21,12 @@ import discord
 
 from bot.review.eligibility import Eligibility, ReviewFacts, VoterFacts, eligibility
 from bot.review.factors import CHOICE_EMOJI, Choice, choice_for_emoji
-from bot.review.ingest import IngestClosedError, VoteIngestor
+from bot.review.ports import VoteQueueClosedError
+from bot.review.reconcile import pick_choice
+from bot.review.review import FactorMessageRef, Review
 from bot.review.rules import ReviewRules
-from bot.review.votes import VoteEvent
-from bot.storage.reviews import FactorMessageRef, Review
+from bot.review.votes import VoteEvent, VoteRow
+from bot.review_runtime.ingest import VoteIngestor
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +84,13 @@ class ReactionTidier:
         self._queues: dict[int, deque[tuple[int, str, int, Callable[[], bool]]]] = {}
         self._pending: set[tuple[int, str, int]] = set()
         self._workers: dict[int, asyncio.Task[None]] = {}
-        self.removed = 0
+        self.removed = 0  # reactions removed, for the logs and the vote storm bench
         self._closed = False
+
+    @property
+    def busy(self) -> bool:
+        """Removals are queued or running."""
+        return bool(self._workers)
 
     def can_tidy(self, channel_id: int) -> bool:
         channel = self.bot.get_channel(channel_id)
@@ -148,14 +155,16 @@ class ReactionTidier:
 
 
 class VoteDesk:
-    """The in-memory map of open reviews and the handlers for reaction events."""
+    """Where reaction events become votes: the in-memory map of open reviews (which message is
+    which factor of which review, the guild's rules, each member's current choice) and the
+    handlers that turn an event into a queued vote without awaiting anything."""
 
     def __init__(self, bot: discord.Client, ingestor: VoteIngestor, tidier: ReactionTidier,
-                 load_rules: Callable[[int], object], clock: Callable[[], float]) -> None:
+                 load_rules: Callable[[int], Awaitable[ReviewRules]], clock: Callable[[], float]) -> None:
         self.bot = bot
         self.ingestor = ingestor
         self.tidier = tidier
-        self._load_rules = load_rules  # async guild_id -> ReviewRules
+        self._load_rules = load_rules
         self.clock = clock
         self.refs: dict[int, FactorMessageRef] = {}
         self.reviews: dict[int, OpenReview] = {}
@@ -171,11 +180,18 @@ class VoteDesk:
         self.ignored = 0
 
     # -- the map ---------------------------------------------------------------------------------
-    def track(self, review: OpenReview, rules: ReviewRules) -> None:
-        self.reviews[review.review_id] = review
+    def track(self, review: Review, factor_messages: Mapping[str, int], rules: ReviewRules) -> None:
+        tracked = OpenReview.of(review, dict(factor_messages))
+        self.reviews[review.id] = tracked
         self.rules[review.guild_id] = (time.monotonic(), rules)
-        for factor_id, message_id in review.factor_messages.items():
-            self.refs[message_id] = FactorMessageRef(review.review_id, review.guild_id, factor_id)
+        for factor_id, message_id in tracked.factor_messages.items():
+            self.refs[message_id] = FactorMessageRef(review.id, review.guild_id, factor_id)
+
+    def tracked(self, review_id: int) -> OpenReview | None:
+        return self.reviews.get(review_id)
+
+    def tracked_in(self, guild_id: int) -> list[int]:
+        return [r.review_id for r in self.reviews.values() if r.guild_id == guild_id]
 
     def untrack(self, review_id: int) -> OpenReview | None:
         review = self.reviews.pop(review_id, None)
@@ -225,7 +241,7 @@ class VoteDesk:
     async def refresh_rules(self, guild_id: int) -> None:
         """Read the guild's rules (in the background when they expire; at once after /settings)."""
         try:
-            rules = await self._load_rules(guild_id)  # type: ignore[misc]
+            rules = await self._load_rules(guild_id)
             self.rules[guild_id] = (time.monotonic(), rules)
         except Exception:
             log.exception("could not refresh the review rules of guild %s", guild_id)
@@ -241,6 +257,43 @@ class VoteDesk:
             rules,
             datetime.fromtimestamp(now, UTC),
         )
+
+    # -- what the review service tells it ----------------------------------------------------------
+    def remember_choices(self, factor_messages: Mapping[str, int], votes: list[VoteRow]) -> None:
+        """A reopened review's stored votes are its members' current choices."""
+        for vote in votes:
+            if vote.factor in factor_messages:
+                self.current.setdefault((factor_messages[vote.factor], vote.member_id), vote.choice)
+
+    def adopt_reactions(self, factor_messages: Mapping[str, int], reactions: Mapping[str, Mapping[str, list[int]]],
+                        eligible: Mapping[int, bool], changed_live: Collection[tuple[str, int]]) -> None:
+        """The current choices as a reconciliation read them from the reactions."""
+        for factor_id, by_emoji in reactions.items():
+            message_id = factor_messages[factor_id]
+            seen: dict[int, set[Choice]] = {}
+            for emoji, users in by_emoji.items():
+                choice = choice_for_emoji(emoji)
+                for uid in users:
+                    if choice is not None and eligible.get(uid) and (factor_id, uid) not in changed_live:
+                        seen.setdefault(uid, set()).add(choice)
+            for uid, choices in seen.items():
+                # A live switch seen meanwhile knows the latest choice (its superseded reaction
+                # is waiting to be tidied): keep it while its reaction stands, as reconcile does.
+                if self.current.get((message_id, uid)) not in choices:
+                    self.current[(message_id, uid)] = pick_choice(choices)
+
+    def forget_member(self, guild_id: int, member_id: int, review_id: int | None) -> None:
+        """A moderator reset the member's votes: forget their choices and take their reactions off."""
+        for open_review in list(self.reviews.values()):
+            if open_review.guild_id != guild_id or review_id not in (None, open_review.review_id):
+                continue
+            for message_id in open_review.factor_messages.values():
+                key = (message_id, member_id)
+                choice = self.current.pop(key, None)
+                if choice is not None and open_review.thread_id is not None:
+                    # Left alone if the member votes on the factor again before the removal runs.
+                    self.tidier.request(open_review.thread_id, message_id, CHOICE_EMOJI[choice], member_id,
+                                        lambda key=key: key not in self.current)  # type: ignore[misc]
 
     # -- events ----------------------------------------------------------------------------------
     def _ref_of(self, payload: discord.RawReactionActionEvent) -> FactorMessageRef | None:
@@ -267,10 +320,10 @@ class VoteDesk:
             self.ignored += 1
             self.tidier.request(payload.channel_id, payload.message_id, emoji, payload.user_id)
             return
-        verdict = self.check(review, voter_facts(payload.member, payload.user_id))
-        if not verdict.ok:
+        allowed = self.check(review, voter_facts(payload.member, payload.user_id))
+        if not allowed.ok:
             self.ignored += 1
-            log.debug("reaction of %s on review %s not counted: %s", payload.user_id, review.review_id, verdict.reason)
+            log.debug("reaction of %s on review %s not counted: %s", payload.user_id, review.review_id, allowed.reason)
             self.tidier.request(payload.channel_id, payload.message_id, emoji, payload.user_id)
             return
         key = (payload.message_id, payload.user_id)
@@ -300,7 +353,7 @@ class VoteDesk:
             touched.add((event.factor, event.member_id))
         try:
             future = self.ingestor.submit(event)
-        except IngestClosedError:
+        except VoteQueueClosedError:
             # Shutting down: the reconciliation at the next start reads this reaction back.
             return
         if self.observer is not None:
