@@ -5,7 +5,7 @@
 - flows.py: what those commands and the buttons do (checks, deferral, service call, reply)
 - runtime.py: builds the pieces below and the review service; owns the tasks and the loops
 - board.py: the REST side (post, summary, verdict, archive, read back)
-- votes.py: the vote hot path (VoteDesk) and the tidying of reactions that do not count
+- votes.py: the vote hot path (VoteDesk); tidy.py: taking off reactions that do not count
 - reactions.py: reading a review's reactions and voters back from Discord
 - render.py, buttons.py: what a review looks like, and its persistent buttons
 """

@@ -17,7 +17,8 @@ from bot.review_runtime.coalesce import TallyCoalescer
 from bot.review_runtime.ingest import VoteIngestor
 from bot.storage.database import Database
 from cogs.review.board import DiscordBoard
-from cogs.review.votes import ReactionTidier, VoteDesk
+from cogs.review.tidy import ReactionTidier
+from cogs.review.votes import VoteDesk
 
 if TYPE_CHECKING:
     from bot.client import SecondOpinionBot
