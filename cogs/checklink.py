@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -75,8 +74,7 @@ async def show_links_page(interaction: discord.Interaction, check_id: int, page:
     if stored is None:
         await send_error(interaction, "That check is no longer stored.")
         return
-    report = json.loads(stored.report_json)
-    embed, pages = links_page_embed(report, page)
+    embed, pages = links_page_embed(stored.report(), page)
     page = min(max(page, 0), pages - 1)
     view = discord.ui.View(timeout=None)
     if pages > 1:
@@ -169,7 +167,7 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
             if history else None
         )
         community = await self._community_note(interaction.guild_id, domain)
-        embed = report_embed(report.to_dict(), check_id=check_id, domain_note=note, community_note=community)
+        embed = report_embed(report, check_id=check_id, domain_note=note, community_note=community)
         view = discord.ui.View(timeout=None)
         view.add_item(LinksButton(check_id))
         if services.review is not None:
