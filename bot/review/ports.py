@@ -8,7 +8,7 @@ the calls the service makes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -179,7 +179,7 @@ class Background(Protocol):
     """Runs work the caller must not wait for (a command answers within 3 s); the Discord side
     owns those tasks and cancels them when it unloads."""
 
-    def spawn(self, work: Awaitable[Any], name: str) -> None: ...
+    def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> None: ...
 
 
 class DeadlineAlarm(Protocol):

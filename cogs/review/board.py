@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
 
 import discord
 
@@ -33,7 +33,7 @@ from cogs.review.votes import voter_facts
 log = logging.getLogger(__name__)
 
 # Longest auto-archive Discord offers: a review thread must stay open for its whole deadline.
-AUTO_ARCHIVE_MINUTES = 10080
+AUTO_ARCHIVE_MINUTES: Final = 10080
 SERVER_ERROR_RETRY_DELAYS = (0.5, 2.0)
 _TAG_NAMES = ("review", "open")
 # The moderator's reason stays in the audit log: the thread is public.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from bot.review.service import ReviewService
@@ -90,8 +90,8 @@ class ReviewRuntime:
         await self.service.refresh_summary(review_id)
 
     # -- what the service is handed: Background and DeadlineAlarm ------------------------------------
-    def spawn(self, work: Awaitable[Any], name: str) -> None:
-        task = asyncio.get_running_loop().create_task(work, name=name)  # type: ignore[arg-type]
+    def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=name)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 

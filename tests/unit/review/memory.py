@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Collection, Iterator, Mapping
+from collections.abc import Awaitable, Collection, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -333,9 +333,9 @@ class MemoryBackground:
     """Keeps the work handed over; a test runs it when it wants (no timing involved)."""
 
     def __init__(self) -> None:
-        self.work: list[tuple[str, Awaitable[Any]]] = []
+        self.work: list[tuple[str, Coroutine[Any, Any, Any]]] = []
 
-    def spawn(self, work: Awaitable[Any], name: str) -> None:
+    def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> None:
         self.work.append((name, work))
 
     async def run_all(self) -> list[str]:
@@ -348,9 +348,7 @@ class MemoryBackground:
 
     def discard(self) -> None:
         for _, work in self.work:
-            close = getattr(work, "close", None)
-            if close is not None:
-                close()
+            work.close()
         self.work.clear()
 
 
@@ -482,12 +480,12 @@ def world(**rule_overrides: Any) -> World:
     reviews = MemoryReviews()
     votes = MemoryVotes(reviews)
     rules = MemoryRules(dataclasses.replace(ReviewRules.from_defaults(ReviewDefaults()), **rule_overrides))
-    parts = dict(clock=clock, reviews=reviews, votes=votes, checks=MemoryChecks(), rules=rules, audit=MemoryAudit(),
-                 board=MemoryBoard(), live=MemoryLive(rules), queue=MemoryQueue(votes), display=MemoryDisplay(),
-                 background=MemoryBackground(), alarm=MemoryAlarm())
+    checks, audit, board = MemoryChecks(), MemoryAudit(), MemoryBoard()
+    live, queue, display = MemoryLive(rules), MemoryQueue(votes), MemoryDisplay()
+    background, alarm = MemoryBackground(), MemoryAlarm()
     service = ReviewService(
-        reviews=reviews, votes=votes, checks=parts["checks"], rules=rules, audit=parts["audit"], board=parts["board"],
-        live=parts["live"], queue=parts["queue"], display=parts["display"], background=parts["background"],
-        alarm=parts["alarm"], clock=clock, cooldown_seconds=60.0,
+        reviews=reviews, votes=votes, checks=checks, rules=rules, audit=audit, board=board, live=live, queue=queue,
+        display=display, background=background, alarm=alarm, clock=clock, cooldown_seconds=60.0,
     )
-    return World(service=service, **parts)  # type: ignore[arg-type]
+    return World(clock, reviews, votes, checks, rules, audit, board, live, queue, display, background, alarm,
+                 service)
