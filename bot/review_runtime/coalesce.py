@@ -43,7 +43,6 @@ class TallyCoalescer:
         self._sleep = sleep
         self._states: dict[int, _ReviewState] = {}
         self._closed = False
-        self.refreshes = 0
 
     def mark_dirty(self, review_id: int) -> None:
         if self._closed:
@@ -84,7 +83,6 @@ class TallyCoalescer:
                     await self._sleep(wait)
                 state.dirty = False
                 state.last_started = self._clock()
-                self.refreshes += 1
                 try:
                     await self._refresh(review_id)
                 except asyncio.CancelledError:

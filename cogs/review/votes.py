@@ -88,7 +88,6 @@ class VoteDesk:
         self._watches: dict[int, list[set[tuple[str, int]]]] = {}
         # Optional observer (benchmarks): called with each queued event and its future.
         self.observer: Callable[[VoteEvent, asyncio.Future[None]], None] | None = None
-        self.ignored = 0
 
     # -- the map ---------------------------------------------------------------------------------
     def track(self, review: Review, factor_messages: Mapping[str, int], rules: ReviewRules) -> None:
@@ -228,12 +227,10 @@ class VoteDesk:
         emoji = str(payload.emoji)
         choice = choice_for_emoji(emoji) if payload.emoji.is_unicode_emoji() else None
         if choice is None:
-            self.ignored += 1
             self.tidier.request(payload.channel_id, payload.message_id, emoji, payload.user_id)
             return
         allowed = self.check(review, voter_facts(payload.member, payload.user_id))
         if not allowed.ok:
-            self.ignored += 1
             log.debug("reaction of %s on review %s not counted: %s", payload.user_id, review.review_id, allowed.reason)
             self.tidier.request(payload.channel_id, payload.message_id, emoji, payload.user_id)
             return
