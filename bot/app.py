@@ -8,7 +8,7 @@ import signal
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import discord
 
@@ -49,7 +49,8 @@ class Services:
     audit: AuditRepo
     # The review use cases, while the cogs.review extension is loaded: they act through its
     # Discord board and vote desk, which exist only once the bot does (see review_service).
-    review: ReviewService | None = None
+    # Keyword-only, so fields added after it need no default.
+    review: ReviewService | None = field(default=None, kw_only=True)
 
     def review_service(
         self,

@@ -37,6 +37,7 @@ from bot.review.ports import (
 )
 from bot.review.reconcile import reconcile
 from bot.review.review import OpenReviewExistsError, Review
+from bot.review.rules import ReviewRules
 from bot.review.verdict import Verdict, compute_verdict, summary_from_report
 from bot.review.votes import VoteOps
 
@@ -127,7 +128,9 @@ class ReviewService:
         self.clock = clock
         self.cooldown = Cooldown(cooldown_seconds, clock)
         self._opening: set[int] = set()  # reviews this process is opening right now
+        # A review's analysis, read once: every summary refresh and the close render it.
         self._reports: dict[int, Report | None] = {}
+        # The tally display refreshes by review id alone; reads of a review take its guild.
         self._guild_of: dict[int, int] = {}
 
     def remembers(self, review_id: int) -> bool:
@@ -216,7 +219,8 @@ class ReviewService:
         self.alarm.wake()
         return Opened(review, messages)
 
-    async def _post(self, review: Review, request: OpenRequest, rules: Any) -> tuple[Review, dict[str, int]]:
+    async def _post(self, review: Review, request: OpenRequest,
+                    rules: ReviewRules) -> tuple[Review, dict[str, int]]:
         posted = await self.board.post(review, request.report, rules, request.place)
         try:
             attached = await self.reviews.attach(
