@@ -1,17 +1,3 @@
-from __future__ import annotations
+from tests.unit.review.conftest import db
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from bot.storage.database import Database
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "test.sqlite3")
-    try:
-        yield database
-    finally:
-        await database.close()
+__all__ = ["db"]  # the same temporary database as the review unit tests
