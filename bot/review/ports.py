@@ -181,6 +181,9 @@ class Background(Protocol):
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> None: ...
 
+    async def finish(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` to its end even when the caller is being cancelled (a shutdown mid-way)."""
+
 
 class DeadlineAlarm(Protocol):
     def wake(self) -> None:

@@ -10,7 +10,6 @@ clock. It runs no loop and starts no task: the Discord side calls `sweep_deadlin
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -211,7 +210,7 @@ class ReviewService:
         except BaseException:
             # Anything else (a busy database at the last step, a shutdown): the URL must not stay
             # blocked by a review that never opened. The command's error handler tells the member.
-            await asyncio.shield(self.reviews.abandon(review.id, review.guild_id, "opening was interrupted"))
+            await self.background.finish(self.reviews.abandon(review.id, review.guild_id, "opening was interrupted"))
             raise
         finally:
             self._opening.discard(review.id)

@@ -95,6 +95,9 @@ class ReviewRuntime:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
+    async def finish(self, work: Coroutine[Any, Any, Any]) -> None:
+        await asyncio.shield(work)
+
     def wake(self) -> None:
         self._wake.set()
 

@@ -338,6 +338,9 @@ class MemoryBackground:
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> None:
         self.work.append((name, work))
 
+    async def finish(self, work: Coroutine[Any, Any, Any]) -> None:
+        await work
+
     async def run_all(self) -> list[str]:
         names = []
         while self.work:
@@ -376,6 +379,7 @@ class MemoryBoard:
         self.gone: set[int] = set()  # thread ids Discord says are deleted
         self.unreachable: set[int] = set()  # thread ids Discord does not answer for
         self.refuse_posting: str | None = None
+        self.fail_posting: BaseException | None = None  # anything else going wrong while posting
         self.verdicts: dict[int, Verdict] = {}
         self.summaries: dict[int, Tally] = {}
         self.reactions: dict[int, Observed] = {}  # thread id -> what reading the reactions returns
@@ -391,6 +395,8 @@ class MemoryBoard:
     async def post(self, review: Review, report: Report | None, rules: ReviewRules, place: Any) -> Posted:
         if self.refuse_posting is not None:
             raise BoardRefused("Discord refused (check my permissions there)", self.refuse_posting)
+        if self.fail_posting is not None:
+            raise self.fail_posting
         thread = Thread(self._id())
         self.threads[thread.id] = thread
         messages = {factor: self._id() for factor in FACTOR_IDS}

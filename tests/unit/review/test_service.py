@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import pytest
@@ -58,6 +59,15 @@ async def test_a_refused_post_opens_nothing_and_frees_the_url(w: World) -> None:
     assert review.status == "deleted" and review.deleted_reason == "posting the thread failed: 403 Missing Permissions"
     w.board.refuse_posting = None
     assert (await opened(w)).is_open  # the URL is free again
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("database is locked"), asyncio.CancelledError()])
+async def test_an_interrupted_opening_does_not_block_the_url(w: World, failure: BaseException) -> None:
+    w.board.fail_posting = failure
+    with pytest.raises(type(failure)):
+        await opened(w)
+    (review,) = w.reviews.rows.values()
+    assert review.status == "deleted" and review.deleted_reason == "opening was interrupted"
 
 
 async def test_one_open_review_per_page_and_target(w: World) -> None:
