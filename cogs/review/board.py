@@ -67,7 +67,7 @@ class DiscordBoard:
     def __init__(self, bot: discord.Client) -> None:
         self.bot = bot
         self._rendered: dict[int, tuple[str, bool]] = {}  # the summary as last shown, per review
-        self.summary_edits = 0  # for the logs and the vote storm bench
+        self.summary_edits = 0  # what the vote storm bench reports as the bot's own edits
 
     def remembers(self, review_id: int) -> bool:
         return review_id in self._rendered

@@ -148,5 +148,6 @@ class ReviewRuntime:
             except Exception:
                 log.exception("reconciliation pass failed")
             self.reconcile_runs += 1
+            log.debug("reconciliation pass %d done", self.reconcile_runs)
             if not self._reconcile_again:
                 return

@@ -32,7 +32,7 @@ class ReactionTidier:
         self._queues: dict[int, deque[tuple[int, str, int, Callable[[], bool]]]] = {}
         self._pending: set[tuple[int, str, int]] = set()
         self._workers: dict[int, asyncio.Task[None]] = {}
-        self.removed = 0  # reactions removed, for the logs and the vote storm bench
+        self.removed = 0  # reactions removed, which the vote storm bench reports
         self._closed = False
 
     @property
