@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import discord
 from discord import app_commands
@@ -42,7 +42,10 @@ _OPTION_FIELDS: dict[str, str] = {
     "check_cooldown": "check_cooldown_seconds",
     "review_cooldown": "review_cooldown_seconds",
 }
+# The option names are spelled out for discord.py (the choices of /settings reset, the parameters
+# of /settings set); these keep them to the one list of stored settings.
 assert set(_OPTION_FIELDS.values()) == set(SETTING_FIELDS)
+assert set(get_args(SettingName)) == set(_OPTION_FIELDS)
 _FIELD_OPTIONS = {field: option for option, field in _OPTION_FIELDS.items()}
 _REVIEW_CHANNEL_NEEDS = ("view_channel", "send_messages", "create_public_threads", "send_messages_in_threads",
                          "add_reactions", "read_message_history", "embed_links")
