@@ -220,11 +220,11 @@ async def storm(members: int, chunk: int, tmp: Path, *, separate: bool, bot_clea
         await process.start()
         review_id, thread_id, summary_id, factors = await _open_review(control, process, info["page_url"])
         assert process.bot is not None and process.services is not None
-        cog: Any = process.bot.get_cog("Reviews")
+        runtime: Any = process.bot.get_cog("Reviews").runtime  # type: ignore[union-attr]
         await asyncio.sleep(0.5)  # let the opening's own edits finish
         recorder = StoredVotes()
-        cog.desk.observer = recorder
-        edits_before = cog.summary_edits
+        runtime.desk.observer = recorder
+        edits_before = runtime.board.summary_edits
         profiler = cProfile.Profile() if profile else None
         if profiler is not None:
             profiler.enable()
@@ -247,7 +247,7 @@ async def storm(members: int, chunk: int, tmp: Path, *, separate: bool, bot_clea
             profiler.dump_stats(profile)
         cleanup_started = time.monotonic()
         while True:  # the pending summary edit and the paced clean-up, polled (no event to wait on)
-            if not (cog.coalescer.is_pending(review_id) or cog.tidier._workers) and recorder.settled():
+            if not (runtime.coalescer.is_pending(review_id) or runtime.tidier.busy) and recorder.settled():
                 break
             await asyncio.sleep(0.05)
         cleanup_seconds = time.monotonic() - cleanup_started
@@ -278,9 +278,9 @@ async def storm(members: int, chunk: int, tmp: Path, *, separate: bool, bot_clea
             "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
             "p99_ms": _p(latencies, 0.99) * 1000,
             "edits": finish["patches"],
-            "edits_by_cog": cog.summary_edits - edits_before,
+            "edits_by_cog": runtime.board.summary_edits - edits_before,
             "rate_limit_hits": finish["rate_limit_hits"],
-            "tidied": cog.tidier.removed,
+            "tidied": runtime.tidier.removed,
             "cleanup_seconds": cleanup_seconds,
             "dispatch_seconds": sent["dispatched_until"] - first,
             "written_seconds": sent["written_until"] - first,
@@ -288,8 +288,8 @@ async def storm(members: int, chunk: int, tmp: Path, *, separate: bool, bot_clea
             "exact_vs_model": db_tally == expected,
             "exact_vs_fake": db_tally == finish["tally"],
             "alignment": alignment,
-            "batches": cog.ingestor.stats.batches,
-            "largest_batch": cog.ingestor.stats.largest_batch,
+            "batches": runtime.ingestor.stats.batches,
+            "largest_batch": runtime.ingestor.stats.largest_batch,
             "errors": [*runner.errors, *finish["problems"]],
         }
         if db_tally != expected:

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from bench.storm_events import expected_tally, storm_events
 from bot.review.factors import FACTOR_IDS
-from bot.review.ingest import VoteIngestor
 from bot.review.votes import VoteEvent
+from bot.review_runtime.ingest import VoteIngestor
 from bot.storage import votes as votes_sql
 from bot.storage.database import Database
 from bot.storage.reviews import ReviewsRepo

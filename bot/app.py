@@ -8,7 +8,7 @@ import signal
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import discord
 
@@ -17,6 +17,8 @@ from bot.checking import LinkChecker
 from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot
 from bot.endpoints import apply_endpoints
 from bot.fetch import SafeFetcher
+from bot.review.ports import Background, Clock, DeadlineAlarm, LiveVotes, ReviewBoard, TallyDisplay, VoteQueue
+from bot.review.service import ReviewService
 from bot.settings import Settings
 from bot.storage.audit import AuditRepo
 from bot.storage.checks import ChecksRepo
@@ -45,6 +47,29 @@ class Services:
     votes: VotesRepo
     guild_settings: GuildSettingsRepo
     audit: AuditRepo
+    # The review use cases, while the cogs.review extension is loaded: they act through its
+    # Discord board and vote desk, which exist only once the bot does (see review_service).
+    # Keyword-only, so fields added after it need no default.
+    review: ReviewService | None = field(default=None, kw_only=True)
+
+    def review_service(
+        self,
+        *,
+        board: ReviewBoard,
+        live: LiveVotes,
+        queue: VoteQueue,
+        display: TallyDisplay,
+        background: Background,
+        alarm: DeadlineAlarm,
+        clock: Clock,
+        cooldown_seconds: float,
+    ) -> ReviewService:
+        """The review service over this process's repositories and the given Discord side."""
+        return ReviewService(
+            reviews=self.reviews, votes=self.votes, checks=self.checks, rules=self.guild_settings, audit=self.audit,
+            board=board, live=live, queue=queue, display=display, background=background, alarm=alarm, clock=clock,
+            cooldown_seconds=cooldown_seconds,
+        )
 
 
 @asynccontextmanager

@@ -1,7 +1,8 @@
 """One backlink check: fetch the source page (and what surrounds it), then analyse it off the loop.
 
 Both the CLI and the /checklink cog call `LinkChecker.check`; the rules live in bot.analysis and
-bot.fetch, this module only orders the work and bounds its time.
+bot.fetch. This module orders the work, bounds its time, refuses pages nested too deep to parse
+safely, and reads the target page's title and description (the only HTML it parses itself).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -226,6 +226,3 @@ async def run_bounded(executor: ThreadPoolExecutor, work: Callable[[], Report], 
         log.exception("analysis failed")
         raise AnalysisFailed(log_detail=type(exc).__name__) from None
 
-
-def source_host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()

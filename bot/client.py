@@ -7,14 +7,18 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.replies import send_error
 from bot.settings import Settings
 from bot.storage.database import Database, StorageBusyError
+
+if TYPE_CHECKING:
+    from bot.app import Services  # bot.app builds the bot: a run-time import would be circular
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +65,7 @@ class SecondOpinionBot(commands.Bot):
         self,
         *,
         settings: Settings,
-        services: Any,
+        services: Services,
         extensions: Sequence[str] = DEFAULT_EXTENSIONS,
         force_sync: bool = False,
         clock: Callable[[], float] = time.time,
@@ -127,8 +131,6 @@ class SecondOpinionBot(commands.Bot):
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        from cogs.ui.replies import send_error  # the cog layer renders; imported late to keep bot/ light
-
         original = getattr(error, "original", None)
         if isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You can't use this command here."

@@ -164,6 +164,8 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
     },
 }
 
+
+
 _SECTION_TYPES = {
     "discord": DiscordSettings,
     "storage": StorageSettings,
@@ -298,3 +300,9 @@ def load_settings(path: Path | None = None, *, environ: Mapping[str, str] | None
 def documented_keys() -> dict[str, list[str]]:
     """Every key by section, for the doc test that keeps config.example.toml complete."""
     return {section: [f.name for f in fields(cls)] for section, cls in _SECTION_TYPES.items()}
+
+
+def key_rule(section: str, key: str) -> tuple[Any, ...]:
+    """The validation rule (kind, low, high) of one key: the bounds a per-guild override of it
+    must keep too (bot/storage/guild_settings.py)."""
+    return _RULES[section][key]

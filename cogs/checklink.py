@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.analysis.urls import host_of, registrable_domain
+from bot.analysis.report import Report
 from bot.fetch import FetchError
 from bot.ratelimit import ConcurrencyLimit, Cooldown
+from bot.storage.checks import check_domain
 from bot.storage.database import StorageBusyError
+from cogs.review.buttons import AskButton
+from cogs.review.render import community_note_text
 from cogs.ui.replies import send_error
 from cogs.ui.report_embed import domain_history_note, links_page_embed, report_embed
 
@@ -72,8 +74,7 @@ async def show_links_page(interaction: discord.Interaction, check_id: int, page:
     if stored is None:
         await send_error(interaction, "That check is no longer stored.")
         return
-    report = json.loads(stored.report_json)
-    embed, pages = links_page_embed(report, page)
+    embed, pages = links_page_embed(stored.report(), page)
     page = min(max(page, 0), pages - 1)
     view = discord.ui.View(timeout=None)
     if pages > 1:
@@ -138,7 +139,7 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
                 await send_error(interaction, exc.user_message)
                 return
         try:
-            await self.send_report(interaction, report.to_dict(), url=url, target=target, keyword=keyword)
+            await self.send_report(interaction, report, url=url, target=target, keyword=keyword)
         except StorageBusyError:
             # The insert failed as a whole (single statement), so nothing was stored; say so and stop.
             log.warning("database busy while storing a check (guild %s)", interaction.guild_id)
@@ -147,7 +148,7 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
     async def send_report(
         self,
         interaction: discord.Interaction,
-        report: dict[str, Any],
+        report: Report,
         *,
         url: str,
         target: str | None,
@@ -155,21 +156,11 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         services = self.bot.services
-        domain = registrable_domain(host_of(report.get("final_url") or url)) or ""
+        domain = check_domain(report, url)
         history = await services.checks.domain_history(interaction.guild_id, domain) if domain else None
-        check_id = await services.checks.add(
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            member_id=interaction.user.id,
-            url=url,
-            final_url=report.get("final_url"),
-            domain=domain,
-            target=target,
-            keyword=keyword,
-            report_json=json.dumps(report, ensure_ascii=False),
-            risk_level=report["risk"]["level"],
-            risk_score=int(report["risk"]["score"]),
-            created_at=self.bot.clock(),
+        check_id = await services.checks.add_report(
+            report, guild_id=interaction.guild_id, channel_id=interaction.channel_id, member_id=interaction.user.id,
+            url=url, target=target, keyword=keyword, created_at=self.bot.clock(),
         )
         note = (
             domain_history_note(history.count, history.last_risk_level, history.last_checked_at, domain)
@@ -179,16 +170,16 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
         embed = report_embed(report, check_id=check_id, domain_note=note, community_note=community)
         view = discord.ui.View(timeout=None)
         view.add_item(LinksButton(check_id))
-        reviews = self.bot.get_cog("Reviews")
-        if reviews is not None:
-            view.add_item(reviews.ask_button(check_id))  # type: ignore[attr-defined]
+        if services.review is not None:
+            view.add_item(AskButton(check_id))
         await interaction.followup.send(embed=embed, view=view)
 
     async def _community_note(self, guild_id: int, domain: str) -> str | None:
-        reviews = self.bot.get_cog("Reviews")
-        if reviews is None or not domain:
+        review = self.bot.services.review
+        if review is None or not domain:
             return None
-        return await reviews.community_note(guild_id, domain)  # type: ignore[attr-defined]
+        last = await review.community_verdict(guild_id, domain)
+        return community_note_text(last) if last is not None else None
 
 
 async def setup(bot: SecondOpinionBot) -> None:

@@ -1,14 +1,14 @@
-"""/settings (Manage Server) and /moderate (moderators), and the guild lifecycle: leave, rejoin, purge.
+"""/settings (Manage Server), and the guild lifecycle: leave, rejoin, purge.
 
 Settings are stored per guild through GuildSettingsRepo, which validates them and names the bad
-field. Moderator actions go to the audit log, which is also each review's timeline.
+field; a change is audited and announced to the review service. /moderate is in cogs/review.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import discord
 from discord import app_commands
@@ -16,14 +16,12 @@ from discord.ext import commands, tasks
 
 from bot.storage.guild_settings import SETTING_FIELDS, GuildSettingsError
 from bot.storage.history import forget_filters
-from cogs.ui.moderators import MANAGERS_ONLY, MODERATORS_ONLY, is_manager, is_moderator
+from cogs.ui.moderators import MANAGERS_ONLY, is_manager
 from cogs.ui.replies import send_error
 from cogs.ui.settings_embed import LABELS, settings_embed
-from cogs.ui.text import safe
 
 if TYPE_CHECKING:
     from bot.client import SecondOpinionBot
-    from cogs.review import ReviewsCog
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +42,10 @@ _OPTION_FIELDS: dict[str, str] = {
     "check_cooldown": "check_cooldown_seconds",
     "review_cooldown": "review_cooldown_seconds",
 }
+# The option names are spelled out for discord.py (the choices of /settings reset, the parameters
+# of /settings set); these keep them to the one list of stored settings.
 assert set(_OPTION_FIELDS.values()) == set(SETTING_FIELDS)
+assert set(get_args(SettingName)) == set(_OPTION_FIELDS)
 _FIELD_OPTIONS = {field: option for option, field in _OPTION_FIELDS.items()}
 _REVIEW_CHANNEL_NEEDS = ("view_channel", "send_messages", "create_public_threads", "send_messages_in_threads",
                          "add_reactions", "read_message_history", "embed_links")
@@ -72,12 +73,6 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
         guild_only=True,
         default_permissions=discord.Permissions(manage_guild=True),
     )
-    moderate = app_commands.Group(
-        name="moderate",
-        description="Moderator actions on reviews",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
 
     def __init__(self, bot: SecondOpinionBot) -> None:
         self.bot = bot
@@ -87,8 +82,6 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
 
     async def cog_unload(self) -> None:
         self.purge_loop.cancel()
-
-    # -- helpers other cogs may call ---------------------------------------------------------
 
     # -- /settings -----------------------------------------------------------------------------
 
@@ -197,102 +190,10 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
             ephemeral=True,
         )
 
-    @property
-    def _reviews(self) -> ReviewsCog | None:
-        """The Reviews cog, which owns the live state of open reviews (threads, votes, summaries).
-        Always there, unless the bot runs without the cogs.review extension."""
-        return cast("ReviewsCog | None", self.bot.get_cog("Reviews"))
-
     async def _rules_changed(self, guild_id: int) -> None:
-        if self._reviews is not None:
-            await self._reviews.rules_changed(guild_id)
-
-    # -- /moderate -----------------------------------------------------------------------------
-
-    async def _refuse_non_moderator(self, interaction: discord.Interaction) -> bool:
-        if await is_moderator(interaction):
-            return False
-        await send_error(interaction, MODERATORS_ONLY)
-        return True
-
-    @moderate.command(name="delete", description="Delete a review from the history (kept in the audit log)")
-    @app_commands.describe(id="The review number", reason="Why (kept in the audit log)")
-    async def delete(
-        self, interaction: discord.Interaction, id: app_commands.Range[int, 1],  # noqa: A002
-        reason: app_commands.Range[str, 3, 300],
-    ) -> None:
-        assert interaction.guild_id is not None
-        if await self._refuse_non_moderator(interaction):
-            return
-        services = self.bot.services
-        review = await services.reviews.get(id, interaction.guild_id)
-        if review is None or review.status == "deleted":
-            await send_error(interaction, f"There is no review #{id} in this server.")
-            return
-        if not await services.reviews.soft_delete(id, interaction.guild_id, reason):
-            await send_error(interaction, f"Review #{id} was deleted already.")
-            return
-        await services.audit.append(interaction.guild_id, id, interaction.user.id, "deleted", reason, self.bot.clock())
-        if self._reviews is not None:
-            await self._reviews.review_deleted(interaction.guild_id, id)
-        await interaction.response.send_message(
-            f"Review #{id} ({safe(review.domain, 100)}) is deleted: it no longer shows in the history. "
-            f"Reason kept in the audit log: {safe(reason, 300)}",
-            ephemeral=True,
-        )
-
-    @moderate.command(name="reset-votes", description="Withdraw a member's votes on open reviews")
-    @app_commands.describe(member="Whose votes", id="Only on this review (default: every open review)")
-    async def reset_votes(
-        self, interaction: discord.Interaction, member: discord.User,
-        id: app_commands.Range[int, 1] | None = None,  # noqa: A002
-    ) -> None:
-        assert interaction.guild_id is not None
-        if await self._refuse_non_moderator(interaction):
-            return
-        services = self.bot.services
-        if id is not None:
-            review = await services.reviews.get(id, interaction.guild_id)
-            if review is None or review.status == "deleted":
-                await send_error(interaction, f"There is no review #{id} in this server.")
-                return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        if self._reviews is not None:  # it also refreshes the tallies
-            changed = await self._reviews.reset_votes(interaction.guild_id, member.id, id)
-        else:
-            changed = await services.votes.reset_member(interaction.guild_id, member.id, id, now=self.bot.clock())
-        now = self.bot.clock()
-        detail = f"votes of {member.id} withdrawn"
-        for review_id in sorted(changed):
-            await services.audit.append(interaction.guild_id, review_id, interaction.user.id, "votes_reset", detail, now)
-        if not changed:
-            # Still on record: a moderator acted, even if nothing was there to withdraw.
-            await services.audit.append(interaction.guild_id, id, interaction.user.id, "votes_reset",
-                                        detail + " (none on open reviews)", now)
-        if changed:
-            listed = ", ".join(f"#{r}" for r in sorted(changed))
-            message = (f"Withdrew {member.mention}'s votes on {len(changed)} open review(s): {listed}. "
-                       "Their reactions there no longer count; I remove them where I can manage messages.")
-        else:
-            message = f"{member.mention} has no votes on open reviews" + (f" in #{id}." if id else ".")
-        await interaction.followup.send(message, ephemeral=True)
-
-    @moderate.command(name="reopen", description="Reopen a closed review for another round of votes")
-    @app_commands.describe(id="The review number")
-    async def reopen(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:  # noqa: A002
-        assert interaction.guild_id is not None
-        if await self._refuse_non_moderator(interaction):
-            return
-        review = await self.bot.services.reviews.get(id, interaction.guild_id)
-        if review is None or review.status == "deleted":
-            await send_error(interaction, f"There is no review #{id} in this server.")
-            return
-        # The Reviews cog owns the thread, the deadline and the vote tracking: it does the reopening,
-        # checks the moderator again, answers the member and writes "reopened" to the timeline.
-        if self._reviews is None:
-            await send_error(interaction, "Reopening is unavailable: the review feature is not loaded.")
-            return
-        await self._reviews.handle_reopen(interaction, review_id=id)
+        review = self.bot.services.review
+        if review is not None:  # absent only when the bot runs without the cogs.review extension
+            await review.rules_changed(guild_id)
 
     # -- guild lifecycle -----------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
 """Reading the per-factor answers out of a closed review's verdict_json.
 
-bot/review/verdict.py owns the shape of verdict_json. History only needs one thing from it: the
-community's final answer for each review factor, to tell whether a member's vote agreed. Until the
-shape is settled this reader accepts the forms a verdict plausibly takes and documents the
-assumption: the answers are keyed by review factor id (relevance, content_quality, anchor_text,
-placement, outbound_links, overall) and each answer is good | unsure | bad | no_consensus, either
-directly or under an "answer"/"result"/"verdict"/"choice" key, at the top level or under "factors".
+bot/review/verdict.py owns the shape of verdict_json, and `Verdict.from_json` reads it: that is
+how every verdict the bot stored is read here. History only needs one thing from it: the
+community's final answer for each review factor, to tell whether a member's vote agreed.
+
+A row in another shape (written by hand or by another tool into the database) is read leniently:
+answers keyed by review factor id, each good | unsure | bad | no_consensus, directly or under an
+"answer"/"result"/"verdict"/"choice" key, at the top level or under "factors".
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-FACTOR_IDS: tuple[str, ...] = (
-    "relevance",
-    "content_quality",
-    "anchor_text",
-    "placement",
-    "outbound_links",
-    "overall",
-)
+from bot.review.factors import FACTOR_IDS
+from bot.review.verdict import Verdict
+
+__all__ = ["ANSWERS", "FACTOR_IDS", "SCORABLE_ANSWERS", "factor_answers", "json_object", "stored_verdict",
+           "vote_agrees"]
+
 ANSWERS: frozenset[str] = frozenset({"good", "unsure", "bad", "no_consensus"})
 # Only these can be agreed with; "no_consensus" means the community gave no answer to match.
 SCORABLE_ANSWERS: frozenset[str] = frozenset({"good", "unsure", "bad"})
@@ -64,11 +63,24 @@ def _from_list(items: list[Any]) -> dict[str, str]:
     return answers
 
 
+def stored_verdict(text: str | None) -> Verdict | None:
+    """The Verdict a closed review stored, or None when the text is not one."""
+    if not text:
+        return None
+    try:
+        return Verdict.from_json(text)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def factor_answers(verdict: str | Mapping[str, Any] | None) -> dict[str, str]:
     """The community's final answer per factor id; empty when there is no (readable) verdict."""
     if verdict is None:
         return {}
     if isinstance(verdict, str):
+        stored = stored_verdict(verdict)
+        if stored is not None:
+            return {o.factor: o.answer for o in stored.factors if o.factor in FACTOR_IDS and o.answer in ANSWERS}
         try:
             data: Any = json.loads(verdict)
         except ValueError:

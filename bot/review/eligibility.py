@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.review.deadlines import is_due
 from bot.review.rules import ReviewRules
 
 
@@ -55,7 +56,7 @@ def eligibility(voter: VoterFacts, review: ReviewFacts, rules: ReviewRules, now:
         return Eligibility(False, "bots do not vote")
     if review.status != "open":
         return Eligibility(False, "this review is closed")
-    if now >= review.deadline_at:
+    if is_due(review.deadline_at.timestamp(), now.timestamp()):
         return Eligibility(False, "the voting deadline has passed")
     if voter.member_id == review.requester_id and not rules.requester_may_vote:
         return Eligibility(False, "you asked for this review, so your vote is not counted (conflict of interest)")

@@ -22,13 +22,6 @@ CHOICE_EMOJI: dict[Choice, str] = {
 }
 EMOJI_CHOICE: dict[str, Choice] = {emoji: choice for choice, emoji in CHOICE_EMOJI.items()}
 
-CHOICE_LABEL: dict[Choice, str] = {
-    Choice.GOOD: "good, low risk",
-    Choice.UNSURE: "unsure",
-    Choice.BAD: "bad, risky",
-}
-
-
 def choice_for_emoji(emoji: str) -> Choice | None:
     """The vote an emoji stands for, or None for any other emoji (those are ignored).
 
@@ -59,10 +52,3 @@ FACTOR_IDS: tuple[str, ...] = tuple(f.id for f in FACTORS)
 FACTORS_BY_ID: dict[str, ReviewFactor] = {f.id: f for f in FACTORS}
 OVERALL = "overall"
 
-
-def factor(factor_id: str) -> ReviewFactor:
-    """The factor with this id; KeyError names the known ids."""
-    try:
-        return FACTORS_BY_ID[factor_id]
-    except KeyError:
-        raise KeyError(f"unknown review factor {factor_id!r} (known: {', '.join(FACTOR_IDS)})") from None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+from bot.analysis.report import Report
+from bot.analysis.urls import host_of, registrable_domain
 from bot.storage.database import Database
 
 
@@ -22,6 +25,15 @@ class StoredCheck:
     risk_level: str
     risk_score: int
     created_at: float
+
+    def report(self) -> Report:
+        return Report.from_dict(json.loads(self.report_json))
+
+
+def check_domain(report: Report, url: str) -> str:
+    """The domain a check is filed under: where the page ends up (after redirects), as its
+    registrable domain; a host without one (an address, a single-label name) is filed as itself."""
+    return registrable_domain(host_of(report.final_url or url)) or host_of(url) or ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,31 @@ class ChecksRepo:
              report_json, risk_level, risk_score, created_at),
         )
         return int(cursor.lastrowid)
+
+    async def add_report(
+        self,
+        report: Report,
+        *,
+        guild_id: int,
+        channel_id: int,
+        member_id: int,
+        url: str,
+        target: str | None,
+        keyword: str | None,
+        created_at: float,
+    ) -> int:
+        """Store an analysis run in Discord, filed under `check_domain`."""
+        return await self.add(
+            guild_id=guild_id, channel_id=channel_id, member_id=member_id, url=url, final_url=report.final_url,
+            domain=check_domain(report, url), target=target, keyword=keyword,
+            report_json=json.dumps(report.to_dict(), ensure_ascii=False), risk_level=report.risk.level,
+            risk_score=int(report.risk.score), created_at=created_at,
+        )
+
+    async def report(self, guild_id: int, check_id: int) -> Report | None:
+        """The analysis of a stored check, as the typed Report."""
+        stored = await self.get(guild_id, check_id)
+        return stored.report() if stored is not None else None
 
     async def get(self, guild_id: int, check_id: int) -> StoredCheck | None:
         row = await self.db.fetchone(

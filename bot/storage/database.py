@@ -91,6 +91,8 @@ class Database:
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
+        """This task's turn on the shared connection: the lock, unless the task already holds it
+        inside its own transaction() (whose statements must not wait for themselves)."""
         if self._owner is not None and self._owner is asyncio.current_task():
             yield
             return

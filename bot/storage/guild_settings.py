@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.review.rules import ReviewRules
-from bot.settings import ChecksSettings, ReviewDefaults
+from bot.settings import ChecksSettings, ReviewDefaults, key_rule
 from bot.storage.database import Database
 
 
@@ -49,17 +49,17 @@ class GuildSettings:
         )
 
 
-# field -> (kind, low, high). Bounds match bot/settings.py's [review] and [checks] rules.
+# field -> (kind, low, high): a guild's override keeps the bounds of the config key it overrides.
 _RULES: dict[str, tuple[Any, ...]] = {
     "review_channel_id": ("snowflake",),
     "moderator_role_id": ("snowflake",),
-    "min_votes": ("int", 1, 100),
-    "deadline_hours": ("float", 0.01, 24 * 30),
-    "min_member_age_hours": ("float", 0.0, 24 * 365),
-    "min_account_age_days": ("float", 0.0, 3650),
-    "requester_may_vote": ("bool",),
-    "check_cooldown_seconds": ("float", 0.0, 86400.0),
-    "review_cooldown_seconds": ("float", 0.0, 86400.0),
+    "min_votes": key_rule("review", "min_votes"),
+    "deadline_hours": key_rule("review", "deadline_hours"),
+    "min_member_age_hours": key_rule("review", "min_member_age_hours"),
+    "min_account_age_days": key_rule("review", "min_account_age_days"),
+    "requester_may_vote": key_rule("review", "requester_may_vote"),
+    "check_cooldown_seconds": key_rule("checks", "cooldown_seconds"),
+    "review_cooldown_seconds": key_rule("review", "review_cooldown_seconds"),
 }
 SETTING_FIELDS: tuple[str, ...] = tuple(_RULES)
 

@@ -1,15 +1,20 @@
-"""Reviews and their factor messages. Every read of a guild's review takes the guild id."""
+"""Stored reviews and their factor messages (the Review entity is bot/review/review.py).
+
+Every read of a guild's review takes the guild id."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.review.deadlines import deadline_after
 from bot.review.factors import FACTOR_IDS
+from bot.review.review import CreateResult, FactorMessageRef, OpenReviewExistsError, Review
 from bot.storage.database import Database
+
+__all__ = ["REVIEW_COLUMNS", "CreateResult", "FactorMessageRef", "OpenReviewExistsError", "Review", "ReviewsRepo"]
 
 REVIEW_COLUMNS = (
     "id, guild_id, check_id, requester_id, origin_channel_id, channel_id, thread_id, summary_message_id, "
@@ -19,62 +24,6 @@ REVIEW_COLUMNS = (
 
 _SELECT = f"SELECT {REVIEW_COLUMNS} FROM reviews"  # noqa: S608 - a constant column list, no user input
 _RETURNING = f" RETURNING {REVIEW_COLUMNS}"
-
-
-@dataclass(frozen=True)
-class Review:
-    id: int
-    guild_id: int
-    check_id: int | None
-    requester_id: int
-    origin_channel_id: int
-    channel_id: int | None
-    thread_id: int | None
-    summary_message_id: int | None
-    url: str
-    domain: str
-    target: str  # '' when the member gave none
-    keyword: str | None
-    note: str | None
-    status: str  # opening | open | closed | deleted
-    bot_risk_level: str | None
-    bot_risk_score: int | None
-    community_risk: str | None
-    verdict_json: str | None
-    broken: str | None
-    created_at: float
-    deadline_at: float
-    closed_at: float | None
-    closed_by: int | None
-    close_reason: str | None
-    deleted_reason: str | None
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
-
-
-@dataclass(frozen=True)
-class FactorMessageRef:
-    """What a reaction's message id points at: the hot path of every vote."""
-
-    review_id: int
-    guild_id: int
-    factor: str
-
-
-@dataclass(frozen=True)
-class CreateResult:
-    review: Review
-    created: bool  # False: an open (or opening) review for this guild, URL and target existed
-
-
-class OpenReviewExistsError(RuntimeError):
-    """Another review for the same guild, URL and target is open; only one may be."""
-
-    def __init__(self, existing_id: int | None) -> None:
-        super().__init__(f"review {existing_id} for the same URL and target is already open")
-        self.existing_id = existing_id
 
 
 def _review(row: aiosqlite.Row) -> Review:
@@ -245,6 +194,7 @@ class ReviewsRepo:
         """Open reviews whose deadline has passed, in every guild, oldest deadline first.
 
         Cross-guild on purpose (the deadline sweeper serves all guilds); it uses reviews_due.
+        `deadline_at <= now` is bot.review.deadlines.is_due, evaluated by the index.
         """
         rows = await self.db.fetchall(
             _SELECT + " WHERE status = 'open' AND deadline_at <= ? "
@@ -289,7 +239,7 @@ class ReviewsRepo:
                 "UPDATE reviews SET status = 'open', deadline_at = ?, closed_at = NULL, closed_by = NULL, "
                 "close_reason = NULL, verdict_json = NULL, community_risk = NULL "
                 "WHERE id = ? AND guild_id = ? AND status = 'closed' AND broken IS NULL",
-                (now + deadline_seconds, review_id, guild_id),
+                (deadline_after(now, deadline_seconds), review_id, guild_id),
             )
         except sqlite3.IntegrityError:
             current = await self.get(review_id, guild_id)

@@ -1,11 +1,10 @@
-"""Embeds for a /checklink report, built from the report's JSON contract."""
+"""Embeds for a /checklink report, built from the analysis Report."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 
+from bot.analysis.report import Link, Report
 from bot.report_text import FACTOR_LABELS
 from cogs.ui.text import clip, safe, safe_url, timestamp
 
@@ -15,49 +14,48 @@ RISK_EMOJI = {"low": "🟢", "medium": "🟡", "high": "🔴"}
 LINKS_PER_PAGE = 10
 
 
-def _link_line(link: dict[str, Any]) -> str:
-    rel = safe(" ".join(link.get("rel") or []), 100) or "dofollow"  # rel comes from the page: escaped
-    anchor = safe(link.get("anchor_text") or "", 80) or "*(no text)*"
-    hidden = " · **hidden**" if link.get("hidden") else ""
-    return f"“{anchor}” → {safe_url(link['href'], 120)} · {rel} · {link['placement']}{hidden}"
+def _link_line(link: Link) -> str:
+    rel = safe(" ".join(link.rel), 100) or "dofollow"  # rel comes from the page: escaped
+    anchor = safe(link.anchor_text or "", 80) or "*(no text)*"
+    hidden = " · **hidden**" if link.hidden else ""
+    return f"“{anchor}” → {safe_url(link.href, 120)} · {rel} · {link.placement}{hidden}"
 
 
 def report_embed(
-    report: dict[str, Any],
+    report: Report,
     *,
     check_id: int | None = None,
     domain_note: str | None = None,
     community_note: str | None = None,
 ) -> discord.Embed:
-    risk = report["risk"]
-    level = risk["level"]
+    level = report.risk.level
     embed = discord.Embed(
-        title=clip(safe(report.get("title") or report.get("final_url") or report["url"], 250), 256),
-        url=report.get("final_url") or report["url"],
+        title=clip(safe(report.title or report.final_url or report.url, 250), 256),
+        url=report.final_url or report.url,
         colour=RISK_COLOUR.get(level, discord.Colour.light_grey()),
     )
     lines: list[str] = []
-    targets = report.get("target_links") or []
+    targets = report.target_links
     if targets:
         lines.append("**Link found:** " + _link_line(targets[0]))
         if len(targets) > 1:
             lines.append(f"*(+{len(targets) - 1} more links to the target on this page)*")
     else:
-        link_type = next((f for f in report["factors"] if f["id"] == "link_type"), None)
-        if link_type and link_type["verdict"] == "unknown":
+        link_type = next((f for f in report.factors if f.id == "link_type"), None)
+        if link_type and link_type.verdict == "unknown":
             lines.append("*No target given: the page was judged as a link source in general.*")
         else:
             lines.append("**No link to your target was found on this page.**")
     lines.append("")
-    for factor in report["factors"]:
-        emoji = VERDICT_EMOJI.get(factor["verdict"], "⚪")
-        label = FACTOR_LABELS.get(factor["id"], factor["id"])
-        evidence = safe(factor["evidence"][0], 150) if factor["evidence"] else ""
-        score = "" if factor["verdict"] == "unknown" else f" {factor['score']}"
+    for factor in report.factors:
+        emoji = VERDICT_EMOJI.get(factor.verdict, "⚪")
+        label = FACTOR_LABELS.get(factor.id, factor.id)
+        evidence = safe(factor.evidence[0], 150) if factor.evidence else ""
+        score = "" if factor.verdict == "unknown" else f" {factor.score}"
         lines.append(f"{emoji} **{label}**{score} — {evidence}")
     embed.description = clip("\n".join(lines), 4000)
-    flags = report.get("flags") or []
-    risk_value = f"{RISK_EMOJI.get(level, '')} **{level.upper()}** ({risk['score']}/100)"
+    flags = report.flags
+    risk_value = f"{RISK_EMOJI.get(level, '')} **{level.upper()}** ({report.risk.score}/100)"
     if flags:
         risk_value += "\n" + "\n".join(f"• {safe(flag, 180)}" for flag in flags[:5])
     embed.add_field(name="Overall risk", value=clip(risk_value, 1024), inline=False)
@@ -65,8 +63,8 @@ def report_embed(
         embed.add_field(name="This server's history", value=clip(domain_note, 1024), inline=False)
     if community_note:
         embed.add_field(name="Community verdict", value=clip(community_note, 1024), inline=False)
-    word_count = report["content"]["word_count"]
-    footer = f"{word_count} words · {len(report['links'])} links · status {report.get('status') or 'n/a'}"
+    word_count = report.content.word_count
+    footer = f"{word_count} words · {len(report.links)} links · status {report.status or 'n/a'}"
     if check_id is not None:
         footer = f"Check #{check_id} · " + footer
     embed.set_footer(text=footer)
@@ -81,15 +79,15 @@ def domain_history_note(count: int, last_risk: str, last_at: float, domain: str)
     )
 
 
-def links_page_embed(report: dict[str, Any], page: int) -> tuple[discord.Embed, int]:
+def links_page_embed(report: Report, page: int) -> tuple[discord.Embed, int]:
     """One page of every link on the page, with region and rel. Returns the embed and the page count."""
-    links = report.get("links") or []
+    links = report.links
     pages = max(1, -(-len(links) // LINKS_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     start = page * LINKS_PER_PAGE
     chunk = links[start : start + LINKS_PER_PAGE]
     embed = discord.Embed(
-        title=clip(f"Links on {safe(report.get('title') or report['url'], 200)}", 256),
+        title=clip(f"Links on {safe(report.title or report.url, 200)}", 256),
         colour=discord.Colour.blurple(),
     )
     if not chunk:
@@ -97,7 +95,7 @@ def links_page_embed(report: dict[str, Any], page: int) -> tuple[discord.Embed, 
     else:
         rows = []
         for number, link in enumerate(chunk, start=start + 1):
-            kind = "internal" if link.get("internal") else "external"
+            kind = "internal" if link.internal else "external"
             rows.append(f"`{number:>3}` {_link_line(link)} · {kind}")
         embed.description = clip("\n".join(rows), 4000)
     embed.set_footer(text=f"Page {page + 1}/{pages} · {len(links)} links")

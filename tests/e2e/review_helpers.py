@@ -88,10 +88,10 @@ async def wait_votes(bot_process: Any, review_id: int, expected: dict[tuple[str,
 async def reconciliation_done(bot_process: Any) -> None:
     """Wait until the bot has run a reconciliation pass and none is running (the start-up pass
     must not land in the middle of what a test stages)."""
-    cog = bot_process.bot.get_cog("Reviews")
+    cog = bot_process.bot.get_cog("Reviews").runtime
 
     async def done() -> bool:
-        return cog.reconcile_runs >= 1 and (cog._reconcile_task is None or cog._reconcile_task.done())
+        return cog.reconcile_runs >= 1 and not cog.reconciling
 
     await eventually(done, what="the reconciliation pass")
 

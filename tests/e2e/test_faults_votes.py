@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.review.factors import CHOICE_EMOJI, Choice
+from bot.review.votes import VoteOps
 from tests.e2e.process_helpers import (
     BotSubprocess,
     expected_from_reactions,
@@ -235,8 +235,8 @@ async def _at_least(awaitable: Any, n: int) -> bool:
 # -- 2. The gateway drops while members vote -----------------------------------------------------
 
 async def _settled_cog(bot_process: Any) -> bool:
-    cog = bot_process.bot.get_cog("Reviews")
-    return not cog._tasks and not any(cog.coalescer.is_pending(r) for r in (cog.desk.reviews or {}))
+    cog = bot_process.bot.get_cog("Reviews").runtime
+    return not cog.tasks and not any(cog.coalescer.is_pending(r) for r in (cog.desk.reviews or {}))
 
 
 async def test_resumable_drop_mid_vote_loses_nothing(fake_discord, bot_process, world, page_site):
@@ -266,7 +266,7 @@ async def test_invalid_session_mid_vote_reconciles_the_gap(fake_discord, bot_pro
     voter_ids = {v.id for v in voters}
     bot = await bot_process.start()
     review, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
-    cog = bot.get_cog("Reviews")
+    cog = bot.get_cog("Reviews").runtime
     ops = storm_ops(list(review.factors), [v.id for v in voters], seed=5, leave_to_bot=0.0)
     half = len(ops) // 2
     await play(fake_discord, review, ops[:half])
@@ -364,7 +364,7 @@ async def test_rate_limits_and_server_errors_on_the_review_flow(fake_discord, bo
     notice = fake_discord.inject_rest_faults(f"POST /channels/{channel.id}/messages", [rate_limited(0.05)])
     db = bot_process.services.db
     await db.execute("UPDATE reviews SET deadline_at = ? WHERE id = ?", (time.time() + 0.2, review.id))
-    bot_process.bot.get_cog("Reviews")._wake.set()
+    bot_process.bot.get_cog("Reviews").runtime.wake()
     await fake_discord.wait_for(lambda: review.thread.archived and review.thread.locked, timeout=20,
                                 what="the thread archived after the verdict")
     await fake_discord.wait_for(lambda: notice.remaining == 0 and _notices(fake_discord, channel), timeout=10,
@@ -398,7 +398,7 @@ async def test_a_reconciliation_during_a_switch_still_tidies_the_superseded_reac
     guild, channel, members = world
     bot = await bot_process.start()
     review, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
-    cog = bot.get_cog("Reviews")
+    cog = bot.get_cog("Reviews").runtime
     cog.tidier.defer = 2.0  # the reconciliation below surely runs before the clean-up
     voter, message = members[1], review.factors["relevance"]
     bad, good = CHOICE_EMOJI[Choice.BAD], CHOICE_EMOJI[Choice.GOOD]
@@ -409,7 +409,7 @@ async def test_a_reconciliation_during_a_switch_still_tidies_the_superseded_reac
     assert voter.id in message.reactors(bad)
     # A resume (or a moderator's clear) reconciles while 🔴 waits to be tidied. It must not make
     # the older, more cautious reaction the member's "current" one again.
-    await cog.reconcile_review(await bot_process.services.reviews.get(review.id, guild.id))
+    await cog.service.reconcile(await bot_process.services.reviews.get(review.id, guild.id))
     await fake_discord.wait_for(lambda: voter.id not in message.reactors(bad), timeout=10,
                                 what="the superseded reaction tidied")
     assert voter.id in message.reactors(good)
@@ -423,7 +423,7 @@ async def test_a_vote_withdrawn_while_reconciling_is_not_brought_back(
     guild, channel, members = world
     bot = await bot_process.start()
     review, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
-    cog = bot.get_cog("Reviews")
+    cog = bot.get_cog("Reviews").runtime
     voter, message, good = members[1], review.factors["overall"], CHOICE_EMOJI[Choice.GOOD]
     if seen_live:
         await fake_discord.react(voter, message, good)
@@ -438,9 +438,7 @@ async def test_a_vote_withdrawn_while_reconciling_is_not_brought_back(
         await fake_discord.wait_for(lambda: missed, timeout=5, what="the add event")
         monkeypatch.undo()
         assert await stored_votes(bot_process, review.id) == {}
-    # discord.py loads each extension as a fresh module object: patch the one this bot runs.
-    module = sys.modules[type(cog).__module__]
-    original = module.read_reactions
+    original = cog.board.read_reactions
 
     calls = []
 
@@ -452,10 +450,10 @@ async def test_a_vote_withdrawn_while_reconciling_is_not_brought_back(
         await wait_votes(bot_process, review.id, {})
         return observed
 
-    monkeypatch.setattr(module, "read_reactions", withdrawn_right_after_the_read)
-    await cog.reconcile_review(await bot_process.services.reviews.get(review.id, guild.id))
+    monkeypatch.setattr(cog.board, "read_reactions", withdrawn_right_after_the_read)
+    await cog.service.reconcile(await bot_process.services.reviews.get(review.id, guild.id))
     monkeypatch.undo()
-    await cog.ingestor.submit_ops(module.VoteOps())  # whatever the pass queued is stored
+    await cog.ingestor.submit_ops(VoteOps())  # whatever the pass queued is stored
     assert calls, "the reconciliation read the reactions"
     assert await stored_votes(bot_process, review.id) == {}
     assert voter.id not in message.reactors(good)
@@ -472,7 +470,7 @@ async def test_a_503_on_posting_the_verdict_and_archiving_is_retried(fake_discor
     archive = fake_discord.inject_rest_faults(f"PATCH /channels/{review.thread.id}", [server_error(503)])
     await bot_process.services.db.execute("UPDATE reviews SET deadline_at = ? WHERE id = ?",
                                           (time.time() + 0.1, review.id))
-    bot_process.bot.get_cog("Reviews")._wake.set()
+    bot_process.bot.get_cog("Reviews").runtime.wake()
     await fake_discord.wait_for(lambda: review.thread.archived and review.thread.locked, timeout=15,
                                 what="the thread archived")
     assert verdict_post.remaining == archive.remaining == 0

@@ -31,7 +31,7 @@ async def test_deleting_an_open_review_retires_its_thread_and_stops_its_votes(
 ):
     guild, channel, members = world
     await bot_process.start()
-    cog = bot_process.bot.get_cog("Reviews")
+    cog = bot_process.bot.get_cog("Reviews").runtime
     review, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
     other, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/footer"))
     await fake_discord.react(members[1], review.factors["overall"], GOOD)
@@ -51,8 +51,8 @@ async def test_deleting_an_open_review_retires_its_thread_and_stops_its_votes(
     status = review.summary.embeds[0]["fields"][-1]["value"]
     assert "deleted by a moderator" in status and "open for votes" not in status
     # Nothing about it stays in memory.
-    assert review.id not in cog.desk.reviews and review.id not in cog._guild_of
-    assert review.id not in cog._rendered and review.id not in cog._reports and review.id not in cog.coalescer._states
+    assert review.id not in cog.desk.reviews and not cog.service.remembers(review.id)
+    assert not cog.board.remembers(review.id) and not cog.coalescer.remembers(review.id)
     assert not any(ref.review_id == review.id for ref in cog.desk.refs.values())
     # A vote arriving anyway (the fake lets the event through) is not counted.
     fake_discord.add_reaction(review.factors["relevance"], members[2].id, BAD)
@@ -63,7 +63,7 @@ async def test_deleting_an_open_review_retires_its_thread_and_stops_its_votes(
     for review_id in (review.id, other.id):
         await bot_process.services.db.execute("UPDATE reviews SET deadline_at = ? WHERE id = ?",
                                               (time.time() - 5, review_id))
-    cog._wake.set()
+    cog.wake()
     await eventually(lambda: _status(bot_process, other.id, "closed"), what="the other review closed")
     assert await _status(bot_process, review.id, "deleted")
     assert not any(m.embeds and m.embeds[0].get("title", "").startswith("Community verdict")

@@ -35,7 +35,7 @@ async def test_restart_reconciles_reactions_added_and_removed_while_down(
     await bot_process.start()
     await wait_votes(bot_process, review.id, {("relevance", a.id): "good", ("overall", c.id): "bad",
                                               ("anchor_text", d.id): "bad"})
-    cog = bot_process.bot.get_cog("Reviews")
+    cog = bot_process.bot.get_cog("Reviews").runtime
     await eventually(lambda: _value(cog.reconcile_runs >= 1), what="a reconciliation pass")
     summary = review.summary
     await fake_discord.wait_for(lambda: "**Anchor text** — 🟢 0 🟡 0 🔴 1" in summary.embeds[0]["fields"][1]["value"],
@@ -50,7 +50,7 @@ async def test_reconnect_with_a_new_session_reconciles(fake_discord, bot_process
     guild, channel, members = world
     await bot_process.start()
     review, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
-    cog = bot_process.bot.get_cog("Reviews")
+    cog = bot_process.bot.get_cog("Reviews").runtime
     runs = cog.reconcile_runs
     fake_discord.pause_gateway()
     await fake_discord.react(members[1], review.factors["placement"], GOOD)
@@ -140,7 +140,7 @@ async def test_close_by_requester_posts_the_verdict_and_archives(fake_discord, b
     before = await stored_votes(bot_process, review.id)
     fake_discord.add_reaction(review.factors["relevance"], members[5].id, BAD)
     await fake_discord.flush()
-    await bot_process.bot.get_cog("Reviews").ingestor.submit_ops(VoteOps())  # whatever was queued is written
+    await bot_process.bot.get_cog("Reviews").runtime.ingestor.submit_ops(VoteOps())  # whatever was queued is written
     assert await stored_votes(bot_process, review.id) == before
     audit = await bot_process.services.db.fetchall(
         "SELECT action, actor_id FROM audit_log WHERE review_id = ? ORDER BY id", (review.id,))
@@ -230,7 +230,7 @@ async def test_a_short_deadline_closes_while_running(fake_discord, bot_process, 
     # Bring the deadline near and wake the sweeper as an open/reopen would.
     await bot_process.services.db.execute("UPDATE reviews SET deadline_at = ? WHERE id = ?",
                                           (time.time() + 0.3, review.id))
-    bot_process.bot.get_cog("Reviews")._wake.set()
+    bot_process.bot.get_cog("Reviews").runtime.wake()
     await eventually(lambda: _status(bot_process, review.id, "closed"), what="closed by the deadline")
 
 

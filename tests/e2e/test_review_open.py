@@ -162,7 +162,7 @@ async def test_a_review_left_half_opened_by_a_crash_is_abandoned_at_the_next_sta
     blocked = await rec.wait_reply(timeout=10)
     assert blocked.ephemeral and "being set up" in blocked.content
     await bot_process.restart()
-    cog = bot_process.bot.get_cog("Reviews")
+    cog = bot_process.bot.get_cog("Reviews").runtime
     await fake_discord.wait_for(lambda: cog.reconcile_runs >= 1, timeout=10, what="the start-up sweep")
     stuck = await bot_process.services.reviews.get(created.review.id, guild.id)
     assert stuck.status == "deleted"

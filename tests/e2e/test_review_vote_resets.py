@@ -69,8 +69,8 @@ async def test_without_manage_messages_a_reset_members_reactions_stay_but_do_not
     assert "no longer count" in (await rec.wait_reply()).content
     assert await stored_votes(bot_process, review.id) == {}
     for _ in range(2):  # a resume's pass, then a restart's
-        cog = bot_process.bot.get_cog("Reviews")
-        await cog.reconcile_review(await bot_process.services.reviews.get(review.id, guild.id))
+        cog = bot_process.bot.get_cog("Reviews").runtime
+        await cog.service.reconcile(await bot_process.services.reviews.get(review.id, guild.id))
         await bot_process.restart()
         await reconciliation_done(bot_process)
         assert await stored_votes(bot_process, review.id) == {}

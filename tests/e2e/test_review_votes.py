@@ -127,8 +127,8 @@ async def test_a_storm_coalesces_summary_edits_within_rate_limits(fake_discord, 
 
 
 async def _settled(bot_process) -> bool:
-    cog = bot_process.bot.get_cog("Reviews")
-    return not cog._tasks and not any(cog.coalescer.is_pending(r) for r in (cog.desk.reviews or {}))
+    cog = bot_process.bot.get_cog("Reviews").runtime
+    return not cog.tasks and not any(cog.coalescer.is_pending(r) for r in (cog.desk.reviews or {}))
 
 
 async def test_a_moderator_clearing_reactions_withdraws_those_votes(fake_discord, bot_process, world, page_site):

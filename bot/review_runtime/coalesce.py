@@ -43,7 +43,6 @@ class TallyCoalescer:
         self._sleep = sleep
         self._states: dict[int, _ReviewState] = {}
         self._closed = False
-        self.refreshes = 0
 
     def mark_dirty(self, review_id: int) -> None:
         if self._closed:
@@ -64,6 +63,9 @@ class TallyCoalescer:
         state = self._states.get(review_id)
         return state is not None and (state.dirty or state.worker is not None)
 
+    def remembers(self, review_id: int) -> bool:
+        return review_id in self._states
+
     def forget(self, review_id: int) -> None:
         """Drop a closed review: cancel its pending refresh (the close renders the final state)."""
         state = self._states.pop(review_id, None)
@@ -81,7 +83,6 @@ class TallyCoalescer:
                     await self._sleep(wait)
                 state.dirty = False
                 state.last_started = self._clock()
-                self.refreshes += 1
                 try:
                     await self._refresh(review_id)
                 except asyncio.CancelledError:

@@ -1,4 +1,4 @@
-"""The vote hot path: reaction events on factor messages → eligibility → VoteIngestor.
+"""The vote hot path: reaction events on factor messages → eligibility → the vote queue.
 
 Everything a reaction needs is in memory (which message is which factor of which open review,
 the review's requester and deadline, the guild's rules), so an event is turned into a vote and
@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,17 +20,16 @@ import discord
 
 from bot.review.eligibility import Eligibility, ReviewFacts, VoterFacts, eligibility
 from bot.review.factors import CHOICE_EMOJI, Choice, choice_for_emoji
-from bot.review.ingest import IngestClosedError, VoteIngestor
+from bot.review.ports import VoteQueueClosedError
+from bot.review.reconcile import pick_choice
+from bot.review.review import FactorMessageRef, Review
 from bot.review.rules import ReviewRules
-from bot.review.votes import VoteEvent
-from bot.storage.reviews import FactorMessageRef, Review
+from bot.review.votes import VoteEvent, VoteRow
+from bot.review_runtime.ingest import VoteIngestor
+from cogs.review.tidy import ReactionTidier
 
 log = logging.getLogger(__name__)
 
-# Discord allows about one reaction request per 0.25 s per channel.
-REACTION_PACE_SECONDS = 0.26
-# Clean-up waits a little so it never competes with a burst of votes it belongs to.
-CLEANUP_DEFER_SECONDS = 0.5
 RULES_TTL_SECONDS = 30.0
 
 
@@ -67,95 +65,17 @@ def voter_facts(member: discord.Member | discord.User | None, user_id: int) -> V
     )
 
 
-class ReactionTidier:
-    """Removes reactions that do not count, paced per channel and deferred behind the burst.
-
-    Each request carries a check run just before the delete, so a reaction that became the
-    member's current vote again meanwhile is left alone.
-    """
-
-    def __init__(self, bot: discord.Client, *, pace: float = REACTION_PACE_SECONDS,
-                 defer: float = CLEANUP_DEFER_SECONDS) -> None:
-        self.bot = bot
-        self.pace = pace
-        self.defer = defer
-        self._queues: dict[int, deque[tuple[int, str, int, Callable[[], bool]]]] = {}
-        self._pending: set[tuple[int, str, int]] = set()
-        self._workers: dict[int, asyncio.Task[None]] = {}
-        self.removed = 0
-        self._closed = False
-
-    def can_tidy(self, channel_id: int) -> bool:
-        channel = self.bot.get_channel(channel_id)
-        guild = getattr(channel, "guild", None)
-        if channel is None or guild is None or guild.me is None:
-            return False
-        try:
-            return channel.permissions_for(guild.me).manage_messages  # type: ignore[union-attr]
-        except Exception:  # a thread whose parent is not cached: unknown, so leave the reaction
-            return False
-
-    def request(self, channel_id: int, message_id: int, emoji: str, user_id: int,
-                still_wanted: Callable[[], bool] = lambda: True) -> bool:
-        if self._closed or not self.can_tidy(channel_id):
-            return False
-        key = (message_id, emoji, user_id)
-        if key in self._pending:
-            return True
-        self._pending.add(key)
-        self._queues.setdefault(channel_id, deque()).append((message_id, emoji, user_id, still_wanted))
-        if channel_id not in self._workers:
-            self._workers[channel_id] = asyncio.get_running_loop().create_task(
-                self._work(channel_id), name=f"reaction-tidy-{channel_id}")
-        return True
-
-    def forget(self, message_id: int, emoji: str, user_id: int) -> None:
-        """The reaction was removed (by the member or anyone): nothing left to tidy."""
-        self._pending.discard((message_id, emoji, user_id))
-
-    async def _work(self, channel_id: int) -> None:
-        try:
-            await asyncio.sleep(self.defer)
-            queue = self._queues[channel_id]
-            while queue:
-                message_id, emoji, user_id, still_wanted = queue.popleft()
-                key = (message_id, emoji, user_id)
-                if key not in self._pending:
-                    continue  # the reaction went away by itself meanwhile
-                self._pending.discard(key)
-                if not still_wanted():
-                    continue
-                message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
-                try:
-                    await message.remove_reaction(emoji, discord.Object(user_id))
-                    self.removed += 1
-                except discord.NotFound:
-                    pass
-                except discord.HTTPException as exc:
-                    log.info("could not remove a reaction in channel %s: %s", channel_id, exc)
-                await asyncio.sleep(self.pace)
-        finally:
-            self._workers.pop(channel_id, None)
-            if not self._queues.get(channel_id):
-                self._queues.pop(channel_id, None)
-
-    async def close(self) -> None:
-        self._closed = True
-        workers = list(self._workers.values())
-        for task in workers:
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-
-
 class VoteDesk:
-    """The in-memory map of open reviews and the handlers for reaction events."""
+    """Where reaction events become votes: the in-memory map of open reviews (which message is
+    which factor of which review, the guild's rules, each member's current choice) and the
+    handlers that turn an event into a queued vote without awaiting anything."""
 
     def __init__(self, bot: discord.Client, ingestor: VoteIngestor, tidier: ReactionTidier,
-                 load_rules: Callable[[int], object], clock: Callable[[], float]) -> None:
+                 load_rules: Callable[[int], Awaitable[ReviewRules]], clock: Callable[[], float]) -> None:
         self.bot = bot
         self.ingestor = ingestor
         self.tidier = tidier
-        self._load_rules = load_rules  # async guild_id -> ReviewRules
+        self._load_rules = load_rules
         self.clock = clock
         self.refs: dict[int, FactorMessageRef] = {}
         self.reviews: dict[int, OpenReview] = {}
@@ -168,14 +88,20 @@ class VoteDesk:
         self._watches: dict[int, list[set[tuple[str, int]]]] = {}
         # Optional observer (benchmarks): called with each queued event and its future.
         self.observer: Callable[[VoteEvent, asyncio.Future[None]], None] | None = None
-        self.ignored = 0
 
     # -- the map ---------------------------------------------------------------------------------
-    def track(self, review: OpenReview, rules: ReviewRules) -> None:
-        self.reviews[review.review_id] = review
+    def track(self, review: Review, factor_messages: Mapping[str, int], rules: ReviewRules) -> None:
+        tracked = OpenReview.of(review, dict(factor_messages))
+        self.reviews[review.id] = tracked
         self.rules[review.guild_id] = (time.monotonic(), rules)
-        for factor_id, message_id in review.factor_messages.items():
-            self.refs[message_id] = FactorMessageRef(review.review_id, review.guild_id, factor_id)
+        for factor_id, message_id in tracked.factor_messages.items():
+            self.refs[message_id] = FactorMessageRef(review.id, review.guild_id, factor_id)
+
+    def tracked(self, review_id: int) -> OpenReview | None:
+        return self.reviews.get(review_id)
+
+    def tracked_in(self, guild_id: int) -> list[int]:
+        return [r.review_id for r in self.reviews.values() if r.guild_id == guild_id]
 
     def untrack(self, review_id: int) -> OpenReview | None:
         review = self.reviews.pop(review_id, None)
@@ -225,7 +151,7 @@ class VoteDesk:
     async def refresh_rules(self, guild_id: int) -> None:
         """Read the guild's rules (in the background when they expire; at once after /settings)."""
         try:
-            rules = await self._load_rules(guild_id)  # type: ignore[misc]
+            rules = await self._load_rules(guild_id)
             self.rules[guild_id] = (time.monotonic(), rules)
         except Exception:
             log.exception("could not refresh the review rules of guild %s", guild_id)
@@ -241,6 +167,43 @@ class VoteDesk:
             rules,
             datetime.fromtimestamp(now, UTC),
         )
+
+    # -- what the review service tells it ----------------------------------------------------------
+    def remember_choices(self, factor_messages: Mapping[str, int], votes: list[VoteRow]) -> None:
+        """A reopened review's stored votes are its members' current choices."""
+        for vote in votes:
+            if vote.factor in factor_messages:
+                self.current.setdefault((factor_messages[vote.factor], vote.member_id), vote.choice)
+
+    def adopt_reactions(self, factor_messages: Mapping[str, int], reactions: Mapping[str, Mapping[str, list[int]]],
+                        eligible: Mapping[int, bool], changed_live: Collection[tuple[str, int]]) -> None:
+        """The current choices as a reconciliation read them from the reactions."""
+        for factor_id, by_emoji in reactions.items():
+            message_id = factor_messages[factor_id]
+            seen: dict[int, set[Choice]] = {}
+            for emoji, users in by_emoji.items():
+                choice = choice_for_emoji(emoji)
+                for uid in users:
+                    if choice is not None and eligible.get(uid) and (factor_id, uid) not in changed_live:
+                        seen.setdefault(uid, set()).add(choice)
+            for uid, choices in seen.items():
+                # A live switch seen meanwhile knows the latest choice (its superseded reaction
+                # is waiting to be tidied): keep it while its reaction stands, as reconcile does.
+                if self.current.get((message_id, uid)) not in choices:
+                    self.current[(message_id, uid)] = pick_choice(choices)
+
+    def forget_member(self, guild_id: int, member_id: int, review_id: int | None) -> None:
+        """A moderator reset the member's votes: forget their choices and take their reactions off."""
+        for open_review in list(self.reviews.values()):
+            if open_review.guild_id != guild_id or review_id not in (None, open_review.review_id):
+                continue
+            for message_id in open_review.factor_messages.values():
+                key = (message_id, member_id)
+                choice = self.current.pop(key, None)
+                if choice is not None and open_review.thread_id is not None:
+                    # Left alone if the member votes on the factor again before the removal runs.
+                    self.tidier.request(open_review.thread_id, message_id, CHOICE_EMOJI[choice], member_id,
+                                        lambda key=key: key not in self.current)  # type: ignore[misc]
 
     # -- events ----------------------------------------------------------------------------------
     def _ref_of(self, payload: discord.RawReactionActionEvent) -> FactorMessageRef | None:
@@ -264,13 +227,11 @@ class VoteDesk:
         emoji = str(payload.emoji)
         choice = choice_for_emoji(emoji) if payload.emoji.is_unicode_emoji() else None
         if choice is None:
-            self.ignored += 1
             self.tidier.request(payload.channel_id, payload.message_id, emoji, payload.user_id)
             return
-        verdict = self.check(review, voter_facts(payload.member, payload.user_id))
-        if not verdict.ok:
-            self.ignored += 1
-            log.debug("reaction of %s on review %s not counted: %s", payload.user_id, review.review_id, verdict.reason)
+        allowed = self.check(review, voter_facts(payload.member, payload.user_id))
+        if not allowed.ok:
+            log.debug("reaction of %s on review %s not counted: %s", payload.user_id, review.review_id, allowed.reason)
             self.tidier.request(payload.channel_id, payload.message_id, emoji, payload.user_id)
             return
         key = (payload.message_id, payload.user_id)
@@ -300,7 +261,7 @@ class VoteDesk:
             touched.add((event.factor, event.member_id))
         try:
             future = self.ingestor.submit(event)
-        except IngestClosedError:
+        except VoteQueueClosedError:
             # Shutting down: the reconciliation at the next start reads this reaction back.
             return
         if self.observer is not None:

@@ -1,21 +1,20 @@
 """What a review looks like in Discord: thread title, summary, factor messages, verdict, notices.
 
-Pure rendering from stored data (Review, the stored report's JSON, the tally, the verdict);
+Pure rendering from the domain's values (Review, the analysis Report, the tally, the verdict);
 every member or web text goes through `safe`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 
+from bot.analysis.report import Factor, Report
 from bot.report_text import FACTOR_LABELS
 from bot.review.factors import CHOICE_EMOJI, FACTORS, OVERALL, Choice, ReviewFactor
+from bot.review.review import Review
 from bot.review.rules import ReviewRules
-from bot.review.verdict import NO_CONSENSUS, BotReportSummary, Verdict
+from bot.review.verdict import NO_CONSENSUS, Verdict
 from bot.review.votes import Tally
-from bot.storage.reviews import Review
 from cogs.ui.report_embed import RISK_COLOUR, RISK_EMOJI, VERDICT_EMOJI
 from cogs.ui.text import clip, safe, safe_url, timestamp
 
@@ -33,21 +32,8 @@ def thread_title(domain: str, review_id: int) -> str:
     return head + suffix
 
 
-def bot_summary(report: dict[str, Any] | None) -> BotReportSummary | None:
-    """The bot's side of the verdict from a stored report's JSON."""
-    if not report:
-        return None
-    from bot.analysis.report import Report
-    from bot.review.verdict import summary_from_report
-
-    return summary_from_report(Report.from_dict(report))
-
-
-def _report_factor(report: dict[str, Any] | None, factor_id: str) -> dict[str, Any] | None:
-    for factor in (report or {}).get("factors") or []:
-        if factor.get("id") == factor_id:
-            return factor
-    return None
+def _report_factor(report: Report | None, factor_id: str) -> Factor | None:
+    return next((f for f in report.factors if f.id == factor_id), None) if report is not None else None
 
 
 def tally_bar(good: int, unsure: int, bad: int) -> str:
@@ -71,27 +57,26 @@ def tally_lines(tally: Tally | None) -> str:
     return "\n".join(lines)
 
 
-def condensed_analysis(report: dict[str, Any] | None) -> str:
-    if not report:
+def condensed_analysis(report: Report | None) -> str:
+    if report is None:
         return "*The bot's analysis is not available.*"
-    risk = report.get("risk") or {}
-    level = str(risk.get("level", "?"))
-    lines = [f"{RISK_EMOJI.get(level, '')} Risk **{level.upper()}** ({risk.get('score', '?')}/100)"]
-    for factor in report.get("factors") or []:
-        label = FACTOR_LABELS.get(factor.get("id"), factor.get("id"))
-        lines.append(f"{VERDICT_EMOJI.get(factor.get('verdict'), '⚪')} {label} {factor.get('score', '')}")
+    level = str(report.risk.level)
+    lines = [f"{RISK_EMOJI.get(level, '')} Risk **{level.upper()}** ({report.risk.score}/100)"]
+    for factor in report.factors:
+        label = FACTOR_LABELS.get(factor.id, factor.id)
+        lines.append(f"{VERDICT_EMOJI.get(factor.verdict, '⚪')} {label} {factor.score}")
     return clip(" · ".join(lines[:1]) + "\n" + " · ".join(lines[1:]), 1024)
 
 
 def summary_embed(
     review: Review,
-    report: dict[str, Any] | None,
+    report: Report | None,
     tally: Tally | None,
     *,
     verdict: Verdict | None = None,
     rules: ReviewRules | None = None,
 ) -> discord.Embed:
-    level = review.bot_risk_level or (report or {}).get("risk", {}).get("level")
+    level = review.bot_risk_level or (report.risk.level if report is not None else None)
     embed = discord.Embed(
         title=clip(f"Second opinion: {safe(review.domain, 150)} · #{review.id}", 256),
         colour=RISK_COLOUR.get(level or "", discord.Colour.blurple()),
@@ -141,23 +126,23 @@ def who_votes(rules: ReviewRules) -> str:
             f"{requester} vote. A factor needs {rules.min_votes} votes for an answer.*")
 
 
-def factor_message(factor: ReviewFactor, report: dict[str, Any] | None) -> str:
+def factor_message(factor: ReviewFactor, report: Report | None) -> str:
     """A factor's vote message: the question, then the bot's own verdict and evidence for it."""
     lines = [f"**{factor.label}** — {factor.question}"]
     if factor.id == OVERALL:
-        risk = (report or {}).get("risk") or {}
-        level = str(risk.get("level", "unknown"))
-        lines.append(f"Bot: {RISK_EMOJI.get(level, '⚪')} risk **{level}** ({risk.get('score', '?')}/100)")
-        for flag in ((report or {}).get("flags") or [])[:5]:
+        level = str(report.risk.level) if report is not None else "unknown"
+        score = report.risk.score if report is not None else "?"
+        lines.append(f"Bot: {RISK_EMOJI.get(level, '⚪')} risk **{level}** ({score}/100)")
+        for flag in (report.flags if report is not None else ())[:5]:
             lines.append(f"• {safe(flag, 180)}")
     else:
         found = _report_factor(report, factor.analysis_factor or factor.id)
         if found is None:
             lines.append("Bot: ⚪ no analysis for this factor")
         else:
-            verdict = str(found.get("verdict", "unknown"))
-            lines.append(f"Bot: {VERDICT_EMOJI.get(verdict, '⚪')} **{verdict}** ({found.get('score', '?')}/100)")
-            for item in (found.get("evidence") or [])[:3]:
+            verdict = str(found.verdict)
+            lines.append(f"Bot: {VERDICT_EMOJI.get(verdict, '⚪')} **{verdict}** ({found.score}/100)")
+            for item in found.evidence[:3]:
                 lines.append(f"• {safe(item, 200)}")
     lines.append(" · ".join(f"{CHOICE_EMOJI[c]} {c.value}" for c in Choice))
     return clip("\n".join(lines), 2000)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.review.factors import FACTOR_IDS, Choice
-from bot.review.ingest import IngestClosedError, IngestFailedError, VoteIngestor
 from bot.review.votes import GuildKey, VoteEvent, VoteKey, VoteOps, apply_event
+from bot.review_runtime.ingest import IngestClosedError, IngestFailedError, VoteIngestor
 from bot.storage.database import Database
 from bot.storage.reviews import ReviewsRepo
 from bot.storage.votes import VotesRepo

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.review.coalesce import TallyCoalescer
+from bot.review_runtime.coalesce import TallyCoalescer
 
 
 class FakeTime:

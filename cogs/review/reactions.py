@@ -4,28 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 import discord
 
 from bot.review.factors import choice_for_emoji
+from bot.review.ports import Observed, ReviewGone
 
 log = logging.getLogger(__name__)
-
-
-class ReviewGone(Exception):
-    """The thread or a factor message no longer exists; the reason is the message."""
-
-
-@dataclass
-class Observed:
-    # factor id -> emoji -> user ids (only the three vote emoji)
-    reactions: dict[str, dict[str, list[int]]] = field(default_factory=dict)
-    # every user id seen, for eligibility look-ups
-    users: set[int] = field(default_factory=set)
-    # the thread read, when Discord says it is archived (nobody can react until it is not)
-    archived_thread: Any = None
 
 
 async def resolve_thread(bot: discord.Client, thread_id: int) -> discord.abc.Messageable:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.review.ports import VoteQueueClosedError
 from bot.review.votes import VoteEvent, VoteOps, collapse_events
 from bot.storage.database import Database, StorageBusyError
 from bot.storage.votes import VotesRepo
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 _STOP: Any = object()
 
 
-class IngestClosedError(RuntimeError):
+class IngestClosedError(VoteQueueClosedError):
     """The ingestor is shutting down and takes no more events."""
 
 

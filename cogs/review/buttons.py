@@ -7,12 +7,6 @@ from typing import Any
 
 import discord
 
-from cogs.ui.replies import send_error
-
-
-def _reviews_cog(interaction: discord.Interaction) -> Any:
-    return interaction.client.get_cog("Reviews")  # type: ignore[attr-defined]
-
 
 class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=r"so:ask:(?P<check>\d+)"):
     """On a /checklink reply: open a peer review of that stored check."""
@@ -31,11 +25,9 @@ class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=r"so:ask:(?P
         return cls(int(match["check"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _reviews_cog(interaction)
-        if cog is None:
-            await send_error(interaction, "Reviews are not available right now.")
-            return
-        await cog.open_from_check(interaction, self.check_id)
+        from cogs.review import flows  # flows → board → these buttons: imported when pressed
+
+        await flows.open_from_check(interaction, self.check_id)
 
 
 class ReviewActionButton(
@@ -64,14 +56,12 @@ class ReviewActionButton(
         return cls(match["action"], int(match["review"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _reviews_cog(interaction)
-        if cog is None:
-            await send_error(interaction, "Reviews are not available right now.")
-            return
+        from cogs.review import flows
+
         if self.action == "close":
-            await cog.handle_close(interaction, review_id=self.review_id)
+            await flows.close(interaction, review_id=self.review_id)
         else:
-            await cog.handle_reopen(interaction, review_id=self.review_id)
+            await flows.reopen(interaction, review_id=self.review_id)
 
 
 def review_view(review_id: int, *, is_open: bool) -> discord.ui.View:
