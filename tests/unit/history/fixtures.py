@@ -25,8 +25,14 @@ DAY = 86400.0
 
 
 def verdict_json(community: str, **answers: str) -> str:
-    """The assumed verdict shape: per-factor answers under "factors", plus the overall risk."""
-    return json.dumps({"community_risk": community, "factors": {k: {"answer": v} for k, v in answers.items()}})
+    """A verdict as a closed review stores it (Verdict.to_json), with these per-factor answers."""
+    from bot.review.verdict import FactorOutcome, Verdict
+
+    outcomes = tuple(
+        FactorOutcome(factor=k, good=0, unsure=0, bad=0, answer=v, reason=None, bot=None) for k, v in answers.items()
+    )
+    return Verdict(factors=outcomes, community_risk=community, community_score=None, bot_risk=None,
+                   disagreements=(), min_votes=3).to_json()
 
 
 async def add_check(

@@ -120,7 +120,7 @@ async def test_json_export(db, history) -> None:
     quoted = doc["reviews"][1]
     assert quoted["note"] == 'line one\nline two, with "quotes"'
     assert quoted["keyword"] == '=HYPERLINK("x")'  # JSON is data, not a spreadsheet: no guard
-    assert quoted["verdict"]["factors"]["relevance"] == {"answer": "bad"}
+    assert {f["factor"]: f["answer"] for f in quoted["verdict"]["factors"]}["relevance"] == "bad"
     assert quoted["requester_id"] == "123456789012345678"
     assert [(v["review_id"], v["factor"], v["member_id"], v["agrees"]) for v in doc["votes"]] == [
         (history["evil"], "overall", "22", True),
