@@ -1,6 +1,7 @@
 """Relevance: do the page's title, headings and main text talk about the keyword and the target?
 
-Token overlap, explainable on a napkin: keyword terms (stop words removed, plurals folded) are
+Token overlap, explainable on a napkin: keyword terms (stop words removed, each reduced to its
+stem in the page's language by the one matcher of keyword.py, so "composting" is "compost") are
 looked up in the title (30 points for full coverage), the h1-h3 headings (20), and the main text
 (40, a term counting when it appears at least twice, or once in a short text), plus 10 when the
 whole phrase appears in the main text. The target page's title and description (known online)
@@ -10,40 +11,56 @@ With both, the keyword score weighs 60 % and the target score 40 %.
 
 from __future__ import annotations
 
-from bot.analysis.factors.common import Inputs, factor, quote, unknown
+from bot.analysis.factors.common import GOOD_AT, Inputs, factor, quote, unknown
+from bot.analysis.keyword import phrase_count, term_counts, terms_in, terms_of
 from bot.analysis.report import Factor
-from bot.analysis.text_stats import content_terms, phrase_count
 
 ID = "relevance"
 
 
-def _keyword_score(inp: Inputs, keyword: str, evidence: list[str]) -> float | None:
-    kw_terms = list(dict.fromkeys(content_terms(keyword)))
-    if not kw_terms:
-        evidence.append(f"keyword {quote(keyword)} has only stop words; not scored")
+def _keyword_score(inp: Inputs, evidence: list[str]) -> float | None:
+    kw = inp.matcher
+    assert kw is not None
+    if not kw.terms:
+        evidence.append(f"keyword {quote(kw.text)} has only stop words; not scored")
         return None
-    title_terms = set(content_terms(inp.facts.title))
-    heading_terms = set(content_terms(" ".join(inp.facts.h1 + inp.facts.headings)))
-    counts = inp.keyword_term_counts(kw_terms)
+    in_title = terms_in(inp.facts.title, kw)
+    in_headings = terms_in(" ".join(inp.facts.h1 + inp.facts.headings), kw)
+    counts = term_counts(inp.main_text_lower, kw)
     need = 1 if inp.main_figures.word_count < 300 else 2
-    in_title = [t for t in kw_terms if t in title_terms]
-    in_headings = [t for t in kw_terms if t in heading_terms]
-    in_body = [t for t in kw_terms if counts.get(t, 0) >= need]
-    n = len(kw_terms)
+    in_body = [t for t in kw.terms if counts[t] >= need]
+    n = len(kw.terms)
     score = 30 * len(in_title) / n + 20 * len(in_headings) / n + 40 * len(in_body) / n
-    phrase_hits = phrase_count(inp.main_text_lower, keyword.lower()) if len(kw_terms) > 1 else counts.get(kw_terms[0], 0)
+    phrase_hits = phrase_count(inp.main_text_lower, kw)
     if phrase_hits:
         score += 10
     total = max(1, inp.main_figures.word_count)
-    share = sum(counts.get(t, 0) for t in kw_terms) / total * 100
-    evidence.append(f"keyword {quote(keyword)} terms: {', '.join(kw_terms)}")
-    evidence.append(f"in title: {', '.join(in_title) or 'none'}" + (f" ({quote(inp.facts.title)})" if inp.facts.title else " (no title)"))
-    evidence.append(f"in h1-h3 headings: {', '.join(in_headings) or 'none'}")
-    body_counts = ", ".join(f"{t} ×{counts.get(t, 0)}" for t in kw_terms)
-    evidence.append(f"in main text: {body_counts} ({share:.1f}% of {inp.main_figures.word_count} words)")
-    if len(kw_terms) > 1:
+    share = sum(counts.values()) / total * 100
+
+    def words(terms: list[str]) -> str:
+        return ", ".join(kw.word_for(t) for t in terms) or "none"
+
+    where = (("title", in_title), ("headings", in_headings), ("main text", in_body))
+    places = [name for name, found in where if found]
+    short = [name for name, found in where if len(found) < n]
+    if score >= GOOD_AT:
+        lead = f"the page is about {quote(kw.text)}: its terms are in the {_joined(places)}"
+    elif not places:
+        lead = f"the page does not talk about {quote(kw.text)}: none of its terms in the title, headings or main text"
+    else:
+        lead = f"{quote(kw.text)} is at most a side topic here: not all its terms are in the {_joined(short)}"
+    evidence.append(lead)
+    evidence.append(f"in title: {words(in_title)}" + (f" ({quote(inp.facts.title)})" if inp.facts.title else " (no title)"))
+    evidence.append(f"in h1-h3 headings: {words(in_headings)}")
+    body_counts = ", ".join(f"{kw.word_for(t)} ×{counts[t]}" for t in kw.terms)
+    evidence.append(f"in main text (any form): {body_counts} ({share:.1f}% of {inp.main_figures.word_count} words)")
+    if len(kw.sequence) > 1:
         evidence.append(f"whole phrase in main text: {phrase_hits}×")
     return min(100.0, score)
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _target_score(inp: Inputs, evidence: list[str]) -> float | None:
@@ -51,10 +68,10 @@ def _target_score(inp: Inputs, evidence: list[str]) -> float | None:
     if ctx is None:
         return None
     source = " ".join(x for x in (ctx.target_title, ctx.target_description) if x)
-    terms = list(dict.fromkeys(content_terms(source)))
+    terms = list(dict.fromkeys(terms_of(source, inp.language)))
     if not terms:
         return None
-    page_terms = set(inp.main_terms) | set(content_terms(inp.facts.title + " " + " ".join(inp.facts.h1 + inp.facts.headings)))
+    page_terms = set(inp.main_terms) | set(terms_of(inp.facts.title + " " + " ".join(inp.facts.h1 + inp.facts.headings), inp.language))
     found = [t for t in terms if t in page_terms]
     coverage = len(found) / len(terms)
     label = quote(ctx.target_title or ctx.target_description or "", 60)
@@ -67,7 +84,7 @@ def _target_score(inp: Inputs, evidence: list[str]) -> float | None:
 
 def relevance(inp: Inputs) -> Factor:
     evidence: list[str] = []
-    kw = _keyword_score(inp, inp.keyword, evidence) if inp.keyword and inp.keyword.strip() else None
+    kw = _keyword_score(inp, evidence) if inp.matcher is not None else None
     tg = _target_score(inp, evidence)
     if kw is None and tg is None:
         why = "no keyword given" if not inp.keyword else "keyword has no content words"
