@@ -13,6 +13,7 @@ compared by the one matcher of keyword.py.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from bot.analysis.keyword import Keyword, make_keyword, terms_of
@@ -124,6 +125,13 @@ def _text_facts(text: str, is_image: bool, keyword: Keyword | None) -> tuple[str
     return "descriptive", normal, False
 
 
+def _unaccented(text: str) -> str:
+    """Domains are mostly written without accents: "Minhocário" names minhocario.com.br."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def classify_anchor_fast(text: str, is_image: bool, brand: str, keyword: Keyword | None) -> str:
     """classify_anchor with positional arguments and the keyword already made: the form the link
     scan calls per link."""
@@ -132,6 +140,7 @@ def classify_anchor_fast(text: str, is_image: bool, brand: str, keyword: Keyword
         return cls
     brand_compact, brand_head, forms = _brand_forms(brand)
     if len(brand_compact) >= 3:
+        normal = _unaccented(normal)
         compact = normal.replace(" ", "")
         if compact == brand_compact or compact == brand_head or compact in forms:
             return "branded"

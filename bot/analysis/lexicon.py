@@ -149,6 +149,17 @@ PAID_DISCLOSURE_PHRASES = SELF_DISCLOSURE_PHRASES + (
 # the title or a disclosure block.
 WEAK_DISCLOSURE_PHRASES = ("in partnership with", "brought to you by", "partner content", "promoted content")
 DISCLOSURE_LABELS = ("disclosure:", "disclaimer:")
+# Affiliate disclosures and the wording of affiliate boxes: the links beside them earn the page a
+# commission, and Google asks that such links carry rel="sponsored". Searched in the article and
+# disclosure blocks.
+AFFILIATE_PHRASES = (
+    "may receive a commission", "may earn a commission", "may receive a small commission",
+    "may earn a small commission", "we earn a commission", "i earn a commission", "earn a small commission",
+    "receive a small commission", "receives a commission", "earns a commission", "affiliate commission",
+    "affiliate link", "affiliate links", "as an amazon associate", "available from amazon", "available at amazon",
+    "available on amazon", "buy on amazon", "check price on amazon", "we may earn", "commission at no extra cost",
+    "at no additional cost to you", "at no extra cost to you",
+)
 
 # TLDs with disproportionate spam shares in public abuse reports.
 SPAM_TLDS = frozenset(

@@ -107,18 +107,16 @@ def judged(
     """A factor scored from `start` minus its (points, reason) penalties, held at or below each
     (ceiling, reason) cap, whose evidence leads with the reason for its verdict: `strength` when
     the verdict is good, else the lowest ceiling or the heaviest penalty. The other reasons that
-    lowered the score follow, heaviest first, then the plain facts.
+    lowered the score follow (ceilings, then penalties heaviest first), then the plain facts.
 
     A green verdict that opened with a weakness ("Trust 85 — served over plain HTTP") would read
     as a contradiction, and so would a red one that opened with a strength."""
     score = start - sum(points for points, _ in penalties)
     reasons = [text for _, text in sorted(penalties, key=lambda p: -p[0])]
-    for ceiling, text in sorted(caps):
-        if ceiling < score:
-            score = ceiling
-            reasons.insert(0, text)
-        else:
-            reasons.append(text)
+    # A ceiling is a rule the verdict cannot get past, so it explains the verdict first.
+    for ceiling, text in sorted(caps, reverse=True):
+        score = min(score, ceiling)
+        reasons.insert(0, text)
     s = max(0, min(100, round(score)))
     lead = [strength] if verdict_for(s) == "good" or not reasons else []
     return factor(factor_id, s, lead + reasons + list(facts))

@@ -43,18 +43,35 @@ _SCHEME_AND_HOST = re.compile(r"^[^\n]*?//[^/\n]*", re.M)
 
 
 def _phrases_in(text: str, phrases: tuple[str, ...]) -> list[str]:
-    """Phrases found in text; a phrase is searched only when all its words occur in the text."""
+    """Phrases found in text as whole words; a phrase is searched only when all its words but the
+    last occur in the text as tokens (the last may end a sentence: "Price list:", "write for us!")."""
     # Only the phrases' own words matter: look the page's tokens up in that small set rather than
     # building a set of every token on the page.
     vocabulary = _words_of(phrases).intersection(text.split())
     if not vocabulary:
         return []
-    return [p for p in phrases if vocabulary.issuperset(p.split()) and p in text]
+    return [p for p, head in _heads_of(phrases) if vocabulary.issuperset(head) and _whole(text, p)]
+
+
+def _whole(text: str, phrase: str) -> bool:
+    at = text.find(phrase)
+    while at != -1:
+        end = at + len(phrase)
+        if end == len(text) or not text[end].isalnum():
+            return True
+        at = text.find(phrase, at + 1)
+    return False
 
 
 @lru_cache(maxsize=16)
 def _words_of(phrases: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(w for p in phrases for w in p.split())
+    return frozenset(w for p in phrases for w in p.split()[:-1] or p.split())
+
+
+@lru_cache(maxsize=16)
+def _heads_of(phrases: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each phrase with the words that must be tokens of the text (all but the last)."""
+    return tuple((p, tuple(p.split()[:-1])) for p in phrases)
 
 
 def _link_metric(text: str) -> str | None:
