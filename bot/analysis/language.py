@@ -24,7 +24,7 @@ _SNOWBALL: dict[str, str] = {
     "sr": "serbian", "st": "sesotho", "es": "spanish", "sv": "swedish", "ta": "tamil", "tr": "turkish",
     "yi": "yiddish",
 }
-_KNOWN = frozenset(_SNOWBALL) & frozenset(snowballstemmer.algorithms())
+_KNOWN = frozenset(code for code, name in _SNOWBALL.items() if name in snowballstemmer.algorithms())
 MAX_STEM_CACHE = 65_536
 
 
