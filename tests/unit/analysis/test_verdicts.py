@@ -275,3 +275,14 @@ def test_an_affiliate_box_without_a_disclosure_sentence_is_seen_by_its_wording()
     )
     report = analyze(html, "https://morninggrind.example/best-pour-over-kettles/", target="stagline-kettles.example")
     assert "'available from amazon'" in report.factor("rel").evidence[1]
+
+
+def test_indexability_leads_with_what_keeps_the_page_out_of_the_index():
+    from bot.analysis import PageContext, RobotsResult
+
+    url = "https://theremotedesk.com/four-day-week-planning/"
+    ctx = PageContext(final_url=url, status=200, robots=RobotsResult(allowed=False, reason="Disallow: /four-day"))
+    f = analyze(load("brand_anchor"), url, target="getplanly.com", context=ctx).factor("indexability")
+    assert f.verdict == "bad"
+    assert f.evidence[0].startswith("robots.txt blocks Googlebot")
+    assert "HTTP 200" in f.evidence
