@@ -22,9 +22,12 @@ _GAP_CHARS = " \t\n\r\u00a0-"
 MAX_GAP_STOP_WORDS = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Keyword:
-    """A keyword as the page's language reads it."""
+    """A keyword as the page's language reads it.
+
+    Compared and hashed by identity: it keys the per-link anchor cache, and make_keyword hands out
+    one object per (text, language), so the tuple fields need not be hashed on every link."""
 
     text: str
     language: str
