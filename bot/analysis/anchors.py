@@ -65,64 +65,23 @@ def classify_anchor(text: str, *, is_image: bool, brand: str, keyword: str | Key
 
 
 @lru_cache(maxsize=256)
-def _brand_forms(brand: str) -> tuple[str, str, tuple[str, ...]]:
+def _brand_forms(brand: str) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
     """(the brand without spaces, its first word when it has several, the forms that name the
-    brand inside a phrase). "acme-tools" → ("acmetools", "acme", ("acme tools", "acmetools")),
-    since people call Acme Tools "Acme"; "getacme" → (…, ("getacme", "acme")): a domain that adds
-    a common affix (getX, tryX, Xapp, Xhq, Xofficial) names the brand X. A head under four
-    letters says too little."""
+    brand inside a phrase, the strings one of which every such anchor contains).
+
+    "acme-tools" → ("acmetools", "acme", ("acme tools", "acmetools"), ("acmetools",)), since people
+    call Acme Tools "Acme"; "getacme" → (…, ("getacme", "acme"), ("acme",)): a domain that adds a
+    common affix (getX, tryX, Xapp, Xhq, Xofficial) names the brand X. A head under four letters
+    says too little."""
     words = _normal(brand).split()
     compact = "".join(words)
     head = words[0] if len(words) > 1 and len(words[0]) >= 4 else ""
-    forms = [" ".join(words), compact]
-    for prefix in BRAND_PREFIXES:
-        if compact.startswith(prefix) and len(compact) - len(prefix) >= MIN_BRAND_CORE:
-            forms.append(compact[len(prefix) :])
-    for suffix in BRAND_SUFFIXES:
-        if compact.endswith(suffix) and len(compact) - len(suffix) >= MIN_BRAND_CORE:
-            forms.append(compact[: -len(suffix)])
-    return compact, head, tuple(dict.fromkeys(f for f in forms if f))
-
-
-_EARLY = frozenset({"empty", "image", "naked_url", "generic"})
-
-
-@lru_cache(maxsize=8192)
-def _text_facts(text: str, is_image: bool, keyword: Keyword | None) -> tuple[str, str, bool]:
-    """What the class of an anchor text is without its link's brand: (class, normal text, the
-    text is the keyword written differently). Cached apart from the brand, which differs per site
-    while "Home", "Contact" or "Read more" repeat everywhere."""
-    # A link whose visible content is only an image is an image link, whatever its alt says: the
-    # alt stands in for its anchor text (and is shown as such), but nobody reads it on the page.
-    if is_image:
-        return "image", "", False
-    stripped = text.strip()
-    normal = _normal(stripped) if stripped else ""
-    if not normal:
-        return "empty", "", False
-    if " " not in stripped and "." in stripped and _NAKED_URL.match(stripped):
-        return "naked_url", "", False
-    if normal in GENERIC_ANCHORS:
-        return "generic", "", False
-    words = normal.split()
-    if 1 < len(words) <= MAX_GENERIC_WORDS and GENERIC_ANCHOR_WORDS.issuperset(words):
-        return "generic", "", False
-    compact = normal.replace(" ", "")
-    kw_normal, kw_compact, kw_terms, kw_gates = _keyword_forms(keyword) if keyword is not None else _NO_KEYWORD
-    if kw_normal and (normal == kw_normal or compact == kw_compact):
-        return "exact_match", normal, True
-    # Cheap gate: no keyword stem's first letters inside the anchor at all means neither exact
-    # nor partial.
-    if kw_gates and any(map(normal.__contains__, kw_gates)):
-        assert keyword is not None
-        anchor_terms = set(terms_of(normal, keyword.language))
-        if anchor_terms == kw_terms:
-            return "exact_match", normal, False  # the same words up to stop words and word forms
-        shared = kw_terms & anchor_terms
-        # All terms (with extra words) or most of a multi-word keyword: still optimised toward it.
-        if shared == kw_terms or (len(kw_terms) >= 2 and len(shared) / len(kw_terms) >= 0.5):
-            return "partial_match", normal, False
-    return "descriptive", normal, False
+    cores = [compact[len(p) :] for p in BRAND_PREFIXES if compact.startswith(p) and len(compact) - len(p) >= MIN_BRAND_CORE]
+    cores += [compact[: -len(s)] for s in BRAND_SUFFIXES if compact.endswith(s) and len(compact) - len(s) >= MIN_BRAND_CORE]
+    forms = tuple(dict.fromkeys(f for f in (" ".join(words), compact, *cores) if f))
+    # Every form holds the whole brand, or one of its cores, which the whole brand holds too.
+    gates = tuple(dict.fromkeys(cores)) or (compact,)
+    return compact, head, forms, gates
 
 
 def _unaccented(text: str) -> str:
@@ -132,20 +91,70 @@ def _unaccented(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+_EARLY = frozenset({"empty", "image", "naked_url", "generic"})
+
+
+@lru_cache(maxsize=8192)
+def _text_facts(text: str, is_image: bool, keyword: Keyword | None) -> tuple[str, str, str, bool]:
+    """What the class of an anchor text is without its link's brand: (class, normal text without
+    accents, the same without spaces, the text is the keyword written differently). Cached apart
+    from the brand, which differs per site while "Home", "Contact" or "Read more" repeat everywhere."""
+    # A link whose visible content is only an image is an image link, whatever its alt says: the
+    # alt stands in for its anchor text (and is shown as such), but nobody reads it on the page.
+    if is_image:
+        return "image", "", "", False
+    stripped = text.strip()
+    normal = _normal(stripped) if stripped else ""
+    if not normal:
+        return "empty", "", "", False
+    if " " not in stripped and "." in stripped and _NAKED_URL.match(stripped):
+        return "naked_url", "", "", False
+    if normal in GENERIC_ANCHORS:
+        return "generic", "", "", False
+    words = normal.split()
+    if 1 < len(words) <= MAX_GENERIC_WORDS and GENERIC_ANCHOR_WORDS.issuperset(words):
+        return "generic", "", "", False
+    compact = normal.replace(" ", "")
+    kw_normal, kw_compact, kw_terms, kw_gates = _keyword_forms(keyword) if keyword is not None else _NO_KEYWORD
+    if kw_normal and (normal == kw_normal or compact == kw_compact):
+        return _with_plain("exact_match", normal, True)
+    # Cheap gate: no keyword stem's first letters inside the anchor at all means neither exact
+    # nor partial.
+    if kw_gates and any(map(normal.__contains__, kw_gates)):
+        assert keyword is not None
+        anchor_terms = set(terms_of(normal, keyword.language))
+        if anchor_terms == kw_terms:
+            return _with_plain("exact_match", normal, False)  # the same words up to stop words and forms
+        shared = kw_terms & anchor_terms
+        # All terms (with extra words) or most of a multi-word keyword: still optimised toward it.
+        if shared == kw_terms or (len(kw_terms) >= 2 and len(shared) / len(kw_terms) >= 0.5):
+            return _with_plain("partial_match", normal, False)
+    return _with_plain("descriptive", normal, False)
+
+
+def _with_plain(cls: str, normal: str, keyword_itself: bool) -> tuple[str, str, str, bool]:
+    plain = _unaccented(normal)
+    return cls, plain, plain.replace(" ", ""), keyword_itself
+
+
 def classify_anchor_fast(text: str, is_image: bool, brand: str, keyword: Keyword | None) -> str:
     """classify_anchor with positional arguments and the keyword already made: the form the link
     scan calls per link."""
-    cls, normal, keyword_itself = _text_facts(text, is_image, keyword)
+    cls, plain, compact, keyword_itself = _text_facts(text, is_image, keyword)
     if cls in _EARLY:
         return cls
-    brand_compact, brand_head, forms = _brand_forms(brand)
-    if len(brand_compact) >= 3:
-        normal = _unaccented(normal)
-        compact = normal.replace(" ", "")
-        if compact == brand_compact or compact == brand_head or compact in forms:
-            return "branded"
-        if not keyword_itself and normal.count(" ") < MAX_BRAND_PHRASE_WORDS:
-            spaced = f" {normal} "
-            if any(f" {form} " in spaced for form in forms):
+    brand_compact, brand_head, forms, gates = _brand_forms(brand)
+    if len(brand_compact) < 3:
+        return cls
+    if compact == brand_compact or compact == brand_head:
+        return "branded"
+    for gate in gates:
+        if gate in compact:
+            if compact in forms:
                 return "branded"
+            if not keyword_itself and plain.count(" ") < MAX_BRAND_PHRASE_WORDS:
+                spaced = f" {plain} "
+                if any(f" {form} " in spaced for form in forms):
+                    return "branded"
+            break
     return cls

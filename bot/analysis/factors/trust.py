@@ -23,17 +23,18 @@ from bot.analysis.lexicon import (
     COMMERCIAL_DOMAIN_WORDS,
     CONTACT_ANCHOR,
     CONTACT_HREF,
-    GUEST_POST_PHRASES,
     LINK_METRICS,
     LINK_SALE_PHRASES,
     LINK_SELLING_HREF,
     LINK_SELLING_HREF_GATES,
+    LINK_SELLING_PHRASES,
     SPAM_TLDS,
 )
 from bot.analysis.report import Factor
 from bot.analysis.urls import brand_of, host_of
 
 ID = "trust"
+_SALE_SET = frozenset(LINK_SALE_PHRASES)
 SALE_HREF_WORDS = frozenset({"sponsored-post", "buy-links", "link-insertion"})
 SELLER_MIN_FOOTPRINTS = 3
 SELLER_CAP = 30
@@ -84,9 +85,8 @@ def _link_metric(text: str) -> str | None:
 
 def footprints(inp: Inputs) -> list[tuple[str, bool]]:
     """(footprint, whether it speaks of selling) for each link-selling footprint of the page."""
-    text = inp.page_text_lower
-    found = [(f"'{p}' in page text", False) for p in _phrases_in(text, GUEST_POST_PHRASES)]
-    found += [(f"'{p}' in page text", True) for p in _phrases_in(text, LINK_SALE_PHRASES)]
+    # One pass over the page's tokens for both lists: splitting the page text is the costly part.
+    found = [(f"'{p}' in page text", p in _SALE_SET) for p in _phrases_in(inp.page_text_lower, LINK_SELLING_PHRASES)]
     metric = _link_metric(inp.page_text) or _link_metric(inp.facts.title)
     if metric:
         found.append((f"'{metric}' (link metrics for sale)", True))
