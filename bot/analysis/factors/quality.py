@@ -5,8 +5,8 @@ longer 100) and subtract for: very hard reading (reading ease < 30 by the formul
 language, see text_stats.py, or sentences over 30 words on average), link density of the main
 text (link characters / text characters) over 15 / 30 / 50 %, sentences (5+ words) repeated word
 for word over 10 / 25 %, the keyword (any form, see keyword.py) over 2 uses per 100 words −10,
-and one term hogging the text (over 6 % of words) −15. Keyword stuffing — over 3 uses per 100
-words, ten or more — holds the score at 25, bad. Thin content is never better than "bad".
+and one term hogging the text (over 6 % of words) −15. Keyword stuffing — over 5 uses per 100
+words, a dozen or more — holds the score at 25, bad. Thin content is never better than "bad".
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from bot.analysis.report import Factor
 from bot.analysis.text_stats import MIN_READABILITY_WORDS, top_word
 
 ID = "content_quality"
-# Keyword stuffing: a short page that says the keyword dozens of times. Over 3 uses per 100 words
-# is far past what a text about the subject needs; ten uses keeps a short note that names its
-# subject a few times from counting.
-STUFFED_PER_100 = 3.0
-STUFFED_MIN_HITS = 10
+# Keyword stuffing: a short page that says the keyword dozens of times. News about Hong Kong or
+# Star Trek names its subject about 3 times per 100 words; over 5 is past what any text about
+# the subject needs, and a dozen uses keeps a short note that names its subject from counting.
+STUFFED_PER_100 = 5.0
+STUFFED_MIN_HITS = 12
+OFTEN_PER_100 = 2.0
 STUFFED_CAP = 25
 
 
@@ -86,7 +87,7 @@ def content_quality(inp: Inputs, signals: set[str]) -> Factor:
         if per100 > STUFFED_PER_100 and hits >= STUFFED_MIN_HITS:
             signals.add(sig.KEYWORD_STUFFING)
             caps.append((STUFFED_CAP, f"keyword stuffing: {uses}"))
-        elif per100 > 2:
+        elif per100 > OFTEN_PER_100:
             penalties.append((10, f"keyword used often: {uses}"))
         else:
             facts.append(uses)
