@@ -151,14 +151,12 @@ def paid_disclosure(inp: Inputs) -> str | None:
 
 
 def affiliate_disclosure(inp: Inputs) -> str | None:
-    """The affiliate wording and where it was found, when the article says its links earn it a
-    commission (or holds an affiliate box: "Available from Amazon")."""
-    places = [("the article", " ".join(inp.main_text_lower.split()))]
-    places += [("a disclosure block", " ".join(d.lower().split())) for d in inp.facts.disclosures]
-    for where, low in places:
-        for phrase in AFFILIATE_PHRASES:
-            if phrase in low:
-                return f"'{phrase}' in {where}"
+    """The affiliate wording found in the article, when it says its links earn it a commission
+    (or holds an affiliate box: "Available from Amazon")."""
+    low = " ".join(inp.main_text_lower.split())
+    for phrase in AFFILIATE_PHRASES:
+        if phrase in low:
+            return f"'{phrase}' in the article"
     return None
 
 

@@ -286,3 +286,20 @@ def test_indexability_leads_with_what_keeps_the_page_out_of_the_index():
     assert f.verdict == "bad"
     assert f.evidence[0].startswith("robots.txt blocks Googlebot")
     assert "HTTP 200" in f.evidence
+
+
+def test_a_sitewide_amazon_associate_footer_does_not_make_a_guest_posts_link_an_affiliate_link():
+    html = (
+        load("affiliate_box")
+        .replace(
+            '<p class="disclosure-note"><em>Morning Grind is reader-supported. When you buy through links on our site, we may earn an affiliate commission.</em></p>',
+            "",
+        )
+        .replace("Available from Amazon and direct from the maker.", "Sold direct by the maker.")
+        .replace(
+            "<p>© 2026 Morning Grind</p>",
+            '<p class="disclaimer">As an Amazon Associate we earn from qualifying purchases.</p><p>© 2026 Morning Grind</p>',
+        )
+    )
+    report = analyze(html, "https://morninggrind.example/best-pour-over-kettles/", target="stagline-kettles.example")
+    assert report.factor("rel").verdict == "good"
