@@ -5,8 +5,9 @@ for us", "buy links", "DA 50+"...) in the page text or its links −30 for the f
 further one (at most −50); a link seller (two footprints that speak of money, or three with one
 of them) is at most 30, bad; an article linking into two spam niches or more (or three spam
 links) is a bad neighbourhood, at most 25; one spam-niche link in the article −20; no about,
-contact or author signal at all −20, otherwise −7 for each one missing; domain shape: two or more hyphens −10, digits −5, a first label over 25 characters
-−10, two or more commercial words glued in ("best-cheap-seo-links") −10.
+contact or author signal at all −20, otherwise −7 for each one missing; domain shape: two or
+more hyphens −10, digits −5, a first label over 25 characters −10, two or more commercial words
+glued in ("best-cheap-seo-links") −10. The evidence leads with the reason for the verdict.
 """
 
 from __future__ import annotations
