@@ -150,9 +150,9 @@ PAID_DISCLOSURE_PHRASES = SELF_DISCLOSURE_PHRASES + (
 WEAK_DISCLOSURE_PHRASES = ("in partnership with", "brought to you by", "partner content", "promoted content")
 DISCLOSURE_LABELS = ("disclosure:", "disclaimer:")
 # Affiliate disclosures and the wording of affiliate boxes: the links beside them earn the page a
-# commission, and Google asks that such links carry rel="sponsored". Searched in the article only:
-# a sitewide "As an Amazon Associate" footer speaks of the site's Amazon links, not of a guest
-# post's. Bare "affiliate link" is left out: articles about affiliate marketing say it.
+# commission, and Google asks that such links carry rel="sponsored". Searched in the article and
+# in disclosure notes (which may be read as boilerplate and left out of the article's text). Bare
+# "affiliate link" is left out: articles about affiliate marketing say it.
 AFFILIATE_PHRASES = (
     "may receive a commission", "may earn a commission", "may receive a small commission",
     "may earn a small commission", "we earn a commission", "i earn a commission", "earn a small commission",
@@ -162,6 +162,9 @@ AFFILIATE_PHRASES = (
     "available at amazon", "available on amazon", "buy on amazon", "check price on amazon",
     "commission at no extra cost", "at no additional cost to you", "at no extra cost to you",
 )
+# Amazon requires this sentence of every site in its programme, usually in a sitewide footer note:
+# it speaks of the site's Amazon links, not of a guest post's, so it counts in the article only.
+SITEWIDE_AFFILIATE_PHRASES = ("as an amazon associate",)
 
 # TLDs with disproportionate spam shares in public abuse reports.
 SPAM_TLDS = frozenset(

@@ -18,6 +18,7 @@ from bot.analysis.lexicon import (
     DISCLOSURE_LABELS,
     PAID_DISCLOSURE_PHRASES,
     SELF_DISCLOSURE_PHRASES,
+    SITEWIDE_AFFILIATE_PHRASES,
     WEAK_DISCLOSURE_PHRASES,
 )
 from bot.analysis.report import Factor
@@ -151,12 +152,18 @@ def paid_disclosure(inp: Inputs) -> str | None:
 
 
 def affiliate_disclosure(inp: Inputs) -> str | None:
-    """The affiliate wording found in the article, when it says its links earn it a commission
-    (or holds an affiliate box: "Available from Amazon")."""
+    """The affiliate wording and where it was found, when the article or a disclosure note says
+    the page's links earn it a commission (or the article holds an affiliate box: "Available from
+    Amazon")."""
     low = " ".join(inp.main_text_lower.split())
     for phrase in AFFILIATE_PHRASES:
         if phrase in low:
             return f"'{phrase}' in the article"
+    for note in inp.facts.disclosures:
+        low = " ".join(note.lower().split())
+        for phrase in AFFILIATE_PHRASES:
+            if phrase in low and phrase not in SITEWIDE_AFFILIATE_PHRASES:
+                return f"'{phrase}' in a disclosure note"
     return None
 
 

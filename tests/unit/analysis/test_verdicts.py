@@ -303,3 +303,16 @@ def test_a_sitewide_amazon_associate_footer_does_not_make_a_guest_posts_link_an_
     )
     report = analyze(html, "https://morninggrind.example/best-pour-over-kettles/", target="stagline-kettles.example")
     assert report.factor("rel").verdict == "good"
+
+
+def test_an_affiliate_disclosure_note_counts_even_when_read_as_boilerplate():
+    # A disclosure note may be left out of the article's text (it is not the article); the rel
+    # factor still reads it, from the page's disclosure notes.
+    html = load("affiliate_box").replace("Available from Amazon and direct from the maker.", "Sold direct by the maker.")
+    html = html.replace('<p class="disclosure-note">', '<div class="affiliate-disclosure"><p>').replace(
+        "affiliate commission.</em></p>", "affiliate commission.</em></p></div>"
+    )
+    report = analyze(html, "https://morninggrind.example/best-pour-over-kettles/", target="stagline-kettles.example")
+    rel = report.factor("rel")
+    assert rel.verdict == "bad"
+    assert "'an affiliate commission' in" in rel.evidence[1]
