@@ -316,3 +316,19 @@ def test_an_affiliate_disclosure_note_counts_even_when_read_as_boilerplate():
     rel = report.factor("rel")
     assert rel.verdict == "bad"
     assert "'an affiliate commission' in" in rel.evidence[1]
+
+
+def test_relevance_leads_with_the_part_that_decides_its_verdict():
+    from bot.analysis import PageContext
+
+    url = "https://gardening-weekly.example/blog/how-to-start-composting"
+    off_topic = PageContext(final_url=url, status=200, target_title="Cheap flights to Lisbon", target_description="Book flights and hotels")
+    f = analyze(_sample(), url, target="compost-supplies.example", keyword="compost bins", context=off_topic).factor("relevance")
+    assert f.verdict != "good"
+    assert f.evidence[0].startswith("the page shares few terms with the target page 'Cheap flights to Lisbon'")
+    assert f.evidence[1].startswith("the page is about 'compost bins'")
+    on_topic = PageContext(final_url=url, status=200, target_title="Compost bins for small gardens", target_description="")
+    f = analyze(_sample(), url, target="compost-supplies.example", keyword="compost bins", context=on_topic).factor("relevance")
+    assert f.verdict == "good"
+    assert f.evidence[0].startswith(("the page is about", "the page covers the target page's topic"))
+    assert any("(compost, bins, small, gardens)" in e or "compost" in e for e in f.evidence)
