@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.analysis import PageContext, analyze
 from bot.analysis.keyword import make_keyword, phrase_count, term_counts, terms_in
@@ -117,3 +120,18 @@ def test_reading_ease_of_a_long_text_is_read_from_its_first_sentences():
     long = figures(ITALIAN * 20, language="it")
     assert long.word_count == 20 * short.word_count
     assert long.flesch == pytest.approx(short.flesch, abs=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["compost", "composting", "bins", "bin", "the", "at", "home", ".", ",", "-", "Compost", "BINS"]), max_size=30),
+    st.sampled_from(["compost bins", "compost", "compost home", "bins compost"]),
+)
+def test_the_whole_phrase_never_counts_more_than_its_rarest_term(words, keyword):
+    text = " ".join(words).lower()
+    kw = make_keyword(keyword)
+    counts = term_counts(text, kw)
+    assert phrase_count(text, kw) <= min(counts.values())
+    # Every count agrees with counting stems word by word.
+    stems = [stem(w) for w in re.findall(r"[^\W\d_]{2,}", text)]
+    assert counts == {t: stems.count(t) for t in kw.terms}
