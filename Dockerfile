@@ -16,7 +16,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
-RUN pip install . && rm -rf /app/bot /app/cogs
+RUN pip install ".[speed]" && rm -rf /app/bot /app/cogs
 
 # The config is mounted read-only; its [storage] path should point into /data (see compose.yaml).
 RUN mkdir -p /data /config && chown bot:bot /data

@@ -43,6 +43,11 @@ GENERIC_ANCHOR_WORDS = frozenset(
 )
 MAX_GENERIC_WORDS = 7
 
+# Affixes products glue to their brand when the plain name's domain is taken: getacme.com,
+# tryacme.com, useacme.com, acmeapp.com, acmehq.com, acmeofficial.com are all "Acme".
+BRAND_PREFIXES = ("get", "try", "use")
+BRAND_SUFFIXES = ("app", "hq", "official")
+
 # Spam niches for outbound links, matched in the host + path and the anchor of each external link.
 # Distinctive stems match anywhere (domains glue words together: "bestcasinosites"); words that
 # have innocent senses ("bet", "slots", "pills", "loans", "adult") are left out on purpose, and
@@ -98,14 +103,20 @@ SPAM_NICHE_GATES: dict[str, tuple[str, ...]] = {
 
 # Link-selling footprints: the page (or its links) advertise that links are for sale. Plain
 # phrases are searched with `in` (fast C substring search); only DA/DR figures need a regex.
-LINK_SELLING_PHRASES = (
+# Guest-post invitations are common on honest blogs too; the sales phrases speak of money.
+GUEST_POST_PHRASES = (
     "write for us", "writers wanted", "guest post guidelines", "guest posting guidelines", "submit a guest post",
     "submit guest post", "guest posts accepted", "guest post accepted", "accepting guest posts", "we accept guest posts",
+    "contribute a guest post", "submit your guest post",
+)
+LINK_SALE_PHRASES = (
     "sponsored posts accepted", "sponsored post accepted", "we accept sponsored", "buy backlinks", "buy links",
     "buy a link", "selling links", "sell links", "link insertion", "niche edit", "price list", "paid guest post",
-    "contribute a guest post", "submit your guest post", "dofollow links for sale", "do-follow links for sale",
-    "dofollow backlink", "guest post service",
+    "dofollow links for sale", "do-follow links for sale", "dofollow backlink", "guest post service",
+    "guest post price", "submit your link", "submit your site", "submit your website", "submit your url",
+    "add your link", "add your site", "add your website", "add your url", "link exchange", "buy a listing",
 )
+LINK_SELLING_PHRASES = GUEST_POST_PHRASES + LINK_SALE_PHRASES
 # Matched on the original-case text: "DA 50+" is a sales sheet, Portuguese "da 25 de abril" is not.
 # One pattern per literal start, so the regex engine can jump between candidates quickly; the
 # word boundary before the match is checked by the caller.
@@ -138,6 +149,22 @@ PAID_DISCLOSURE_PHRASES = SELF_DISCLOSURE_PHRASES + (
 # the title or a disclosure block.
 WEAK_DISCLOSURE_PHRASES = ("in partnership with", "brought to you by", "partner content", "promoted content")
 DISCLOSURE_LABELS = ("disclosure:", "disclaimer:")
+# Affiliate disclosures and the wording of affiliate boxes: the links beside them earn the page a
+# commission, and Google asks that such links carry rel="sponsored". Searched in the article and
+# in disclosure notes (which may be read as boilerplate and left out of the article's text). Bare
+# "affiliate link" is left out: articles about affiliate marketing say it.
+AFFILIATE_PHRASES = (
+    "may receive a commission", "may earn a commission", "may receive a small commission",
+    "may earn a small commission", "we earn a commission", "i earn a commission", "earn a small commission",
+    "receive a small commission", "receives a commission", "earns a commission", "an affiliate commission",
+    "contains affiliate links", "contain affiliate links", "includes affiliate links", "are affiliate links",
+    "through affiliate links", "via affiliate links", "as an amazon associate", "available from amazon",
+    "available at amazon", "available on amazon", "buy on amazon", "check price on amazon",
+    "commission at no extra cost", "at no additional cost to you", "at no extra cost to you",
+)
+# Amazon requires this sentence of every site in its programme, usually in a sitewide footer note:
+# it speaks of the site's Amazon links, not of a guest post's, so it counts in the article only.
+SITEWIDE_AFFILIATE_PHRASES = ("as an amazon associate",)
 
 # TLDs with disproportionate spam shares in public abuse reports.
 SPAM_TLDS = frozenset(

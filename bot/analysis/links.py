@@ -9,6 +9,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from bot.analysis.anchors import classify_anchor_fast
 from bot.analysis.content import DROP_ATTR, MAIN_ATTR, MainContent
 from bot.analysis.hiding import HidingRule, apply_rules, explain_rule, hiding_rules
+from bot.analysis.keyword import Keyword
 from bot.analysis.regions import MARKED, PathClassifier, hidden_elements
 from bot.analysis.report import Link, rel_tokens
 from bot.analysis.urls import Target, brand_of, host_of, registrable_domain, resolve_href
@@ -79,7 +80,7 @@ def scan_links(
     page_url: str,
     main: MainContent,
     target: Target | None,
-    keyword: str | None,
+    keyword: Keyword | None,
     base_href: str | None,
 ) -> LinkScan:
     base = page_url

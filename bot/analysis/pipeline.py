@@ -20,6 +20,8 @@ from bot.analysis.factors.relevance import relevance
 from bot.analysis.factors.traffic import traffic
 from bot.analysis.factors.trust import trust
 from bot.analysis.hiding import MAX_STYLE_CHARS, MAX_STYLE_RULES
+from bot.analysis.keyword import make_keyword
+from bot.analysis.language import language_of
 from bot.analysis.links import scan_links
 from bot.analysis.page import read_page
 from bot.analysis.report import ContentSummary, Report
@@ -66,6 +68,12 @@ def analyze(
     target = target.strip() if target else None
     final_url = (context.final_url if context is not None and context.final_url else None) or url
     tree = LexborHTMLParser(html)
+    root = tree.root
+    language = language_of(
+        root.attributes.get("lang") if root is not None else None,
+        ", ".join(context.header_values("content-language")) if context is not None else None,
+    )
+    matcher = make_keyword(keyword, language) if keyword else None
     main = find_main_content(tree)
     facts = read_page(tree)
     target_obj = parse_target(target) if target else None
@@ -74,7 +82,7 @@ def analyze(
         page_url=final_url,
         main=main,
         target=target_obj,
-        keyword=keyword,
+        keyword=matcher,
         base_href=facts.base_href,
     )
     main_lower = main.text.lower()
@@ -92,7 +100,7 @@ def analyze(
         page_site=registrable_domain(host_of(final_url).lower()),
         facts=facts,
         main=main,
-        main_figures=figures(main.text, n_words, main_lower),
+        main_figures=figures(main.text, n_words, main_lower, language),
         page_text=page_text,
         page_text_lower=page_text.lower(),
         scan=scan,
@@ -100,12 +108,13 @@ def analyze(
         target_raw=target,
         keyword=keyword,
         context=context,
+        language=language,
     )
     inp.share_main_text(main_lower, main_words)
     signals: set[str] = set()
     factors = (
         relevance(inp),
-        content_quality(inp),
+        content_quality(inp, signals),
         placement(inp, signals),
         anchor_text(inp, signals),
         rel(inp, signals),

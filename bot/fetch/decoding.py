@@ -8,9 +8,9 @@ encoding, or that fails on the bytes is skipped, ending with a lossless-enough f
 from __future__ import annotations
 
 import codecs
-import encodings
-import encodings.aliases
 import re
+
+import webencodings
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
@@ -20,39 +20,16 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-# The encodings of the WHATWG Encoding standard (what browsers, and so Google, accept), as Python
-# codec module names, each with the codec that decodes it the way a browser does: latin-1 and ascii
-# labels mean windows-1252, EUC-KR means its superset cp949, and so on. A label outside this table
-# (Python's unicode_escape, cp037, palmos ...) would let a page show the bot text that no browser
-# shows, so it is ignored like an unknown one.
-_WHATWG_CODECS = {
-    "utf_8": "utf-8", "cp866": "cp866", "koi8_r": "koi8-r", "koi8_u": "koi8-u", "mac_roman": "mac-roman",
-    "mac_cyrillic": "mac-cyrillic", "cp874": "cp874", "tis_620": "cp874", "iso8859_11": "cp874",
-    "latin_1": "cp1252", "iso8859_1": "cp1252", "ascii": "cp1252", "iso8859_9": "cp1254",
-    "gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030", "big5": "big5hkscs", "big5hkscs": "big5hkscs",
-    "euc_jp": "euc_jp", "iso2022_jp": "iso2022_jp", "shift_jis": "cp932", "cp932": "cp932",
-    "euc_kr": "cp949", "cp949": "cp949",
-    **{f"iso8859_{n}": f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)},
-    **{f"cp{n}": f"cp{n}" for n in range(1250, 1259)},
-}
-# WHATWG labels Python does not know by these names.
-_WHATWG_LABELS = {
-    "unicode_1_1_utf_8": "utf_8", "iso_8859_8_i": "iso8859_8", "koi8": "koi8_r", "koi8_ru": "koi8_u",
-    "mac": "mac_roman", "x_mac_roman": "mac_roman", "windows_874": "cp874", "x_mac_cyrillic": "mac_cyrillic",
-    "x_mac_ukrainian": "mac_cyrillic", "x_gbk": "gbk", "x_x_big5": "big5", "x_euc_jp": "euc_jp",
-    "windows_31j": "cp932", "x_sjis": "cp932", "windows_949": "cp949", "unicode11utf8": "utf_8",
-    "unicode20utf8": "utf_8", "x_unicode20utf8": "utf_8", "x_user_defined": "cp1252",
-}
-# Labels WHATWG maps to its "replacement" encoding: the page shows as one replacement character.
-_REPLACEMENT_LABELS = frozenset(
-    {"csiso2022kr", "hz_gb_2312", "iso_2022_cn", "iso_2022_cn_ext", "iso_2022_kr", "replacement"}
-)
-_UTF16_LABELS = frozenset(
-    {"utf_16", "utf_16le", "utf_16be", "utf_16_le", "utf_16_be", "unicode", "ucs_2", "csunicode",
-     "iso_10646_ucs_2", "unicodefeff", "unicodefffe"}
-)
+# Charset labels are read with webencodings, the WHATWG Encoding standard's label table (what
+# browsers, and so Google, accept), each mapped to the codec that decodes it the way a browser does:
+# latin-1 and ascii labels mean windows-1252, EUC-KR means its superset cp949, and so on. A label
+# outside the standard (Python's unicode_escape, cp037, palmos ...) would let a page show the bot
+# text that no browser shows, so it is ignored like an unknown one.
+_UTF16 = frozenset({"utf-16le", "utf-16be"})
 _REPLACED = "\ufffd"
 MAX_LABEL_CHARS = 40
+_UTF8 = codecs.lookup("utf-8")
+_CP1252 = codecs.lookup("cp1252")
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{1,40})""", re.IGNORECASE)
 _SNIFF_HTML = re.compile(
@@ -99,26 +76,26 @@ def looks_binary(head: bytes) -> bool:
     return head.startswith(_BINARY_SIGNATURES)
 
 
-def _codec_for(label: str | None, *, from_meta: bool) -> str | None:
-    """The Python codec that decodes a charset label as a browser would, or None when the label
-    must not be used. Looked up in fixed tables only: codecs.lookup would also accept Python-only
-    codecs, and caches every label it is asked about for the life of the process."""
+def _codec_for(label: str | None, *, from_meta: bool) -> codecs.CodecInfo | str | None:
+    """The codec that decodes a charset label as a browser would, _REPLACED for the labels of
+    WHATWG's "replacement" encoding, or None when the label must not be used."""
     if not label or len(label) > MAX_LABEL_CHARS:
         return None
-    key = encodings.normalize_encoding(label.strip().lower())
-    if key in _REPLACEMENT_LABELS:
+    encoding = webencodings.lookup(label)
+    if encoding is None:
+        return None
+    if encoding.name == "replacement":
         return _REPLACED
-    if key in _UTF16_LABELS:
+    if encoding.name in _UTF16:
         # A page that really is UTF-16 carries a BOM (handled first); in a meta it is a lie.
-        return "utf-8" if from_meta else None
-    name = _WHATWG_LABELS.get(key) or encodings.aliases.aliases.get(key, key)
-    return _WHATWG_CODECS.get(name)
+        return _UTF8 if from_meta else None
+    return encoding.codec_info
 
 
-def _try(body: bytes, codec: str) -> str | None:
+def _try(body: bytes, codec: codecs.CodecInfo) -> str | None:
     try:
-        return body.decode(codec)
-    except (UnicodeDecodeError, LookupError, ValueError):
+        return codec.decode(body)[0]
+    except (UnicodeDecodeError, ValueError):
         return None
 
 
@@ -128,28 +105,28 @@ def decode_html(body: bytes, header_charset: str | None) -> tuple[str, str]:
         if body.startswith(bom):
             text = body[len(bom) :].decode(codec, errors="replace")
             return text, codec
-    candidates: list[str] = []
+    candidates: list[codecs.CodecInfo] = []
     header_codec = _codec_for(header_charset, from_meta=False)
     if header_codec == _REPLACED:
         return _REPLACED, "replacement"
-    if header_codec:
+    if isinstance(header_codec, codecs.CodecInfo):
         candidates.append(header_codec)
     match = _META_CHARSET.search(body[:4096])
     if match:
         meta_codec = _codec_for(match.group(1).decode("ascii", "replace"), from_meta=True)
         if meta_codec == _REPLACED and not header_codec:
             return _REPLACED, "replacement"
-        if meta_codec and meta_codec != _REPLACED:
+        if isinstance(meta_codec, codecs.CodecInfo):
             candidates.append(meta_codec)
-    candidates += ["utf-8", "cp1252"]
+    candidates += [_UTF8, _CP1252]
     seen: set[str] = set()
     for codec in candidates:
-        if codec in seen:
+        if codec.name in seen:
             continue
-        seen.add(codec)
+        seen.add(codec.name)
         text = _try(body, codec)
         if text is not None:
-            return text, codec
+            return text, codec.name
     # cp1252 leaves five bytes undefined; replacement keeps the rest readable.
     return body.decode("cp1252", errors="replace"), "cp1252"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis import signals as sig
-from bot.analysis.factors.common import Inputs, factor, short_url
+from bot.analysis.factors.common import Inputs, judged, short_url
 from bot.analysis.report import Factor
 from bot.analysis.urls import host_of, normalize_url, registrable_domain, resolve_href
 
@@ -46,7 +46,7 @@ def page_nofollow(inp: Inputs) -> bool:
 
 def indexability(inp: Inputs, signals: set[str]) -> Factor:
     evidence: list[str] = []
-    cap = 100
+    caps: list[tuple[float, str]] = []
     ctx = inp.context
 
     if ctx is None or ctx.status is None:
@@ -57,12 +57,10 @@ def indexability(inp: Inputs, signals: set[str]) -> Factor:
         if 200 <= status < 300:
             evidence.append(f"HTTP {status}")
         elif 300 <= status < 400:
-            evidence.append(f"HTTP {status}: a redirect, not a page")
-            cap = min(cap, 60)
+            caps.append((60, f"HTTP {status}: a redirect, not a page"))
         else:
             signals.add(sig.ERROR_STATUS)
-            evidence.append(f"HTTP {status}: an error page is not indexed")
-            cap = 0
+            caps.append((0, f"HTTP {status}: an error page is not indexed"))
 
     noindex_from: list[str] = []
     nofollow_from: list[str] = []
@@ -81,15 +79,13 @@ def indexability(inp: Inputs, signals: set[str]) -> Factor:
                 nofollow_from.append("X-Robots-Tag")
     if noindex_from:
         signals.add(sig.NOINDEX)
-        evidence.append("page is noindex: " + "; ".join(noindex_from))
-        cap = min(cap, 5)
+        caps.append((5, "page is noindex: " + "; ".join(noindex_from)))
     elif inp.facts.robots_meta or (ctx is not None and ctx.header_values("x-robots-tag")):
         evidence.append("robots meta/header allow indexing")
     else:
         evidence.append("no robots meta tag" + ("" if ctx is None else " or X-Robots-Tag header"))
     if nofollow_from:
-        evidence.append(f"page-wide nofollow ({', '.join(nofollow_from)}): its links pass no value")
-        cap = min(cap, 55)
+        caps.append((55, f"page-wide nofollow ({', '.join(nofollow_from)}): its links pass no value"))
 
     if ctx is not None:
         robots = ctx.robots
@@ -99,8 +95,7 @@ def indexability(inp: Inputs, signals: set[str]) -> Factor:
             evidence.append("robots.txt allows Googlebot" + (f" ({robots.reason})" if robots.reason else ""))
         else:
             signals.add(sig.ROBOTS_BLOCKED)
-            evidence.append("robots.txt blocks Googlebot" + (f": {robots.reason}" if robots.reason else ""))
-            cap = min(cap, 10)
+            caps.append((10, "robots.txt blocks Googlebot" + (f": {robots.reason}" if robots.reason else "")))
 
     canonical = inp.facts.canonical
     if canonical:
@@ -112,12 +107,11 @@ def indexability(inp: Inputs, signals: set[str]) -> Factor:
         elif there != here:
             signals.add(sig.CANONICAL_ELSEWHERE)
             other_site = registrable_domain(host_of(resolved or "")) != inp.page_site
-            evidence.append(
-                f"canonical points elsewhere{' (another site)' if other_site else ''}: {short_url(resolved or canonical)}"
+            caps.append(
+                (50, f"canonical points elsewhere{' (another site)' if other_site else ''}: {short_url(resolved or canonical)}")
             )
-            cap = min(cap, 50)
         else:
             evidence.append("canonical points to this page")
     if ctx is None:
         evidence.append("HTTP status, X-Robots-Tag and robots.txt not checked (offline)")
-    return factor(ID, cap, evidence)
+    return judged(ID, 100, [], strength="nothing keeps Google from indexing the page", facts=evidence, caps=caps)

@@ -14,9 +14,11 @@ from bot.analysis.factors.common import (
 )
 from bot.analysis.factors.indexability import page_nofollow
 from bot.analysis.lexicon import (
+    AFFILIATE_PHRASES,
     DISCLOSURE_LABELS,
     PAID_DISCLOSURE_PHRASES,
     SELF_DISCLOSURE_PHRASES,
+    SITEWIDE_AFFILIATE_PHRASES,
     WEAK_DISCLOSURE_PHRASES,
 )
 from bot.analysis.report import Factor
@@ -46,7 +48,7 @@ _ANCHOR_WHY = {
     "empty": "empty anchor: no text, image or label",
     "generic": "generic anchor: says nothing about the target",
     "naked_url": "naked-URL anchor: natural but carries no topic",
-    "image": "image link without alt text",
+    "image": "image link: its alt text stands in for anchor text, a weaker signal than words on the page",
     "branded": "branded anchor: the most natural kind",
     "partial_match": "partial-match anchor: topical without being exact",
     "descriptive": "descriptive anchor",
@@ -94,16 +96,19 @@ def placement(inp: Inputs, signals: set[str]) -> Factor:
     return factor("placement", PLACEMENT_SCORES.get(where, 50), evidence)
 
 
+def _anchor_line(text: str, cls: str) -> str:
+    if cls == "image":
+        return f"image, alt text {quote(text)}" if text else "image without alt text"
+    return f"{quote(text) if text else '(no text)'}: {cls}"
+
+
 def anchor_text(inp: Inputs, signals: set[str]) -> Factor:
     targets = inp.targets
     if not targets:
         return _no_target("anchor_text", inp)
     worst = min(targets, key=lambda s: ANCHOR_SCORES.get(s.link.anchor_class, 50))
     cls = worst.link.anchor_class
-    evidence = [
-        f"{quote(s.link.anchor_text) if s.link.anchor_text else '(no text)'}: {s.link.anchor_class}"
-        for s in targets[:MAX_EVIDENCE_ITEMS]
-    ]
+    evidence = [_anchor_line(s.link.anchor_text, s.link.anchor_class) for s in targets[:MAX_EVIDENCE_ITEMS]]
     evidence.insert(0, _ANCHOR_WHY.get(cls, cls))
     if inp.keyword:
         evidence.append(f"compared with keyword {quote(inp.keyword)}")
@@ -146,6 +151,22 @@ def paid_disclosure(inp: Inputs) -> str | None:
     return None
 
 
+def affiliate_disclosure(inp: Inputs) -> str | None:
+    """The affiliate wording and where it was found, when the article or a disclosure note says
+    the page's links earn it a commission (or the article holds an affiliate box: "Available from
+    Amazon")."""
+    low = " ".join(inp.main_text_lower.split())
+    for phrase in AFFILIATE_PHRASES:
+        if phrase in low:
+            return f"'{phrase}' in the article"
+    for note in inp.facts.disclosures:
+        low = " ".join(note.lower().split())
+        for phrase in AFFILIATE_PHRASES:
+            if phrase in low and phrase not in SITEWIDE_AFFILIATE_PHRASES:
+                return f"'{phrase}' in a disclosure note"
+    return None
+
+
 def rel(inp: Inputs, signals: set[str]) -> Factor:
     targets = inp.targets
     if not targets:
@@ -165,6 +186,15 @@ def rel(inp: Inputs, signals: set[str]) -> Factor:
     if page_nofollow(inp):
         evidence.insert(0, "meta robots nofollow: search engines follow no link on this page")
         return factor("rel", 45, evidence)
+    affiliate = affiliate_disclosure(inp)
+    if affiliate:
+        if dofollow:
+            signals.add(sig.AFFILIATE_DOFOLLOW)
+            evidence.insert(0, f"affiliate disclosure ({affiliate})")
+            evidence.insert(0, "affiliate link without rel=sponsored: Google asks that affiliate links carry it")
+            return factor("rel", 35, evidence)
+        evidence.insert(0, f"affiliate link correctly qualified ({affiliate}): honest, passes little value")
+        return factor("rel", 55 if sponsored else 50, evidence)
     if dofollow:
         evidence.insert(0, "dofollow: passes link value")
         return factor("rel", 90, evidence)

@@ -1,86 +1,87 @@
 """Outbound links: how many sites the page links out to, and whether it links into spam niches.
 
 Start at 100. Spam-niche links (matched in each external link's host + path and anchor, target
-links excluded) in the main content −70, elsewhere −50. Link-farm ratios: external links in the
-content per 100 words over 2.5 −15, over 5 −35; distinct external domains in the content over 12
-−15, over 25 −35; over 150 external links on the whole page −10.
+links excluded) in the main content −70, elsewhere −50. A link farm or directory — 25 or more
+distinct external sites linked from the page body (content, or any block outside the site's
+navigation, header, footer, sidebar and comments) with under 20 words of main text per site,
+whatever element holds them — −65. Otherwise link-farm ratios: external links in the content per
+100 words over 2.5 −15, over 5 −35; distinct external domains in the content over 12 −15, over
+25 −35. Over 150 external links on the whole page −10.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 from bot.analysis import signals as sig
-from bot.analysis.factors.common import MAX_EVIDENCE_ITEMS, Inputs, factor, quote, short_url
-from bot.analysis.lexicon import SPAM_NICHE_GATES, SPAM_NICHES
-from bot.analysis.links import MAX_LINKS, ScannedLink
+from bot.analysis.factors.common import MAX_EVIDENCE_ITEMS, Inputs, judged, quote, short_url
+from bot.analysis.links import MAX_LINKS
 from bot.analysis.report import Factor
 
 ID = "outbound_links"
-
-
-def spam_niche_links(links: list[ScannedLink]) -> list[tuple[ScannedLink, str, str]]:
-    """(link, niche, matched text) per spam-niche link; each niche regex runs once over all links."""
-    if not links:
-        return []
-    parts: list[str] = []
-    starts: list[int] = []
-    pos = 0
-    for s in links:
-        where = s.link.href.split("//", 1)[-1]
-        chunk = f"{where[:400]} {s.link.anchor_text[:200]}".lower() + "\n"
-        starts.append(pos)
-        parts.append(chunk)
-        pos += len(chunk)
-    blob = "".join(parts)
-    found: dict[int, tuple[str, str]] = {}
-    for niche, pattern in SPAM_NICHES.items():
-        if not any(g in blob for g in SPAM_NICHE_GATES[niche]):
-            continue
-        for m in pattern.finditer(blob):
-            i = bisect_right(starts, m.start()) - 1
-            found.setdefault(i, (niche, m.group()))
-    return [(links[i], niche, word) for i, (niche, word) in sorted(found.items())]
+BODY_PLACES = frozenset({"content", "other"})
+# "Dozens of links to distinct sites" under a short intro: a directory lists a site in a line or
+# two, an article that cites as many sources spends paragraphs on them.
+FARM_MIN_SITES = 25
+FARM_WORDS_PER_SITE = 20
 
 
 def outbound_links(inp: Inputs, signals: set[str]) -> Factor:
     links = inp.scan.links
     external = [s for s in links if not s.link.internal]
     in_content = [s for s in external if s.link.placement == "content"]
+    # A directory's table or list of links may not be read as the article; wherever it sits
+    # outside the site's own frame (navigation, header, footer, sidebar, comments) it is the page.
+    in_body = [s for s in external if s.link.placement in BODY_PLACES]
     domains = {s.site for s in external}
     content_domains = {s.site for s in in_content}
+    body_domains = {s.site for s in in_body}
     wc = inp.main_figures.word_count
-    evidence = [
+    facts = [
         f"{len(external)} external links to {len(domains)} sites on the page; "
         f"{len(in_content)} in the main content to {len(content_domains)} sites"
     ]
     if inp.scan.capped:
-        evidence.append(f"only the first {MAX_LINKS:,} of {inp.scan.total_found:,} links were analysed")
-    score = 100.0
-    target_ids = {id(s) for s in inp.targets}
-    spam = spam_niche_links([s for s in external if id(s) not in target_ids])
+        facts.append(f"only the first {MAX_LINKS:,} of {inp.scan.total_found:,} links were analysed")
+    penalties: list[tuple[float, str]] = []
+    spam = inp.spam_links
     if spam:
-        in_body = [x for x in spam if x[0].link.placement == "content"]
-        signals.add(sig.SPAM_NICHE_CONTENT if in_body else sig.SPAM_NICHE_PAGE)
+        spam_in_content = [x for x in spam if x[0].link.placement == "content"]
+        signals.add(sig.SPAM_NICHE_CONTENT if spam_in_content else sig.SPAM_NICHE_PAGE)
         niches = sorted({niche for _, niche, _ in spam})
-        evidence.append(f"spam-niche outbound links ({', '.join(niches)}): {len(spam)}, {len(in_body)} in the content")
-        for s, niche, word in (in_body or spam)[:MAX_EVIDENCE_ITEMS]:
-            evidence.append(f"{niche} ('{word}'): {short_url(s.link.href, 70)} {quote(s.link.anchor_text, 40)} in {s.link.placement}")
-        score -= 70 if in_body else 50
-    per100 = len(in_content) / wc * 100 if wc else 0.0
-    if wc:
-        evidence.append(f"{per100:.1f} external links per 100 words of content")
-    if per100 > 5:
-        evidence.append("link-farm ratio: over 5 external links per 100 words")
-        score -= 35
-    elif per100 > 2.5:
-        score -= 15
-    if len(content_domains) > 25:
-        evidence.append(f"link-farm ratio: {len(content_domains)} distinct external sites in the content")
-        score -= 35
-    elif len(content_domains) > 12:
-        score -= 15
+        penalties.append(
+            (
+                70 if spam_in_content else 50,
+                f"links into spam niches ({', '.join(niches)}): {len(spam)}, {len(spam_in_content)} in the content",
+            )
+        )
+        for s, niche, word in (spam_in_content or spam)[:MAX_EVIDENCE_ITEMS]:
+            facts.append(f"{niche} ('{word}'): {short_url(s.link.href, 70)} {quote(s.link.anchor_text, 40)} in {s.link.placement}")
+    words_per_site = wc / len(body_domains) if body_domains else float("inf")
+    if len(body_domains) >= FARM_MIN_SITES and words_per_site < FARM_WORDS_PER_SITE:
+        signals.add(sig.LINK_FARM)
+        penalties.append(
+            (
+                65,
+                f"link farm or directory: {len(in_body)} external links to {len(body_domains)} distinct external sites "
+                f"with {wc} words of text ({words_per_site:.0f} words per site)",
+            )
+        )
+    else:
+        per100 = len(in_content) / wc * 100 if wc else 0.0
+        if per100 > 5:
+            penalties.append((35, f"link-farm ratio: {per100:.1f} external links per 100 words of content (over 5)"))
+        elif per100 > 2.5:
+            penalties.append((15, f"many links: {per100:.1f} external links per 100 words of content (over 2.5)"))
+        elif wc:
+            facts.append(f"{per100:.1f} external links per 100 words of content")
+        if len(content_domains) > 25:
+            penalties.append((35, f"link-farm ratio: {len(content_domains)} distinct external sites in the content"))
+        elif len(content_domains) > 12:
+            penalties.append((15, f"{len(content_domains)} distinct external sites in the content (over 12)"))
     if len(external) > 150:
-        evidence.append(f"link-heavy page: {len(external)} external links")
-        score -= 10
-    return factor(ID, score, evidence)
+        penalties.append((10, f"link-heavy page: {len(external)} external links"))
+    strength = (
+        "no spam-niche links; external links in proportion to the text"
+        if external
+        else "no external links: nothing on the page competes with or taints the target link"
+    )
+    return judged(ID, 100, penalties, strength=strength, facts=facts)

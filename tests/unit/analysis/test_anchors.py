@@ -33,7 +33,9 @@ from .pages import article_html, page
         ("best running shoes for flat feet", False, "partial_match"),
         ("running shoes", False, "partial_match"),
         ("a detailed cushioning test", False, "descriptive"),
-        ("best running shoes", True, "exact_match"),  # an image's alt is its anchor text
+        # A link whose visible content is only an image is an image link, whatever its alt says.
+        ("best running shoes", True, "image"),
+        ("Acme Shoes", True, "image"),
     ],
 )
 def test_classify_anchor(text, is_image, expected):
@@ -59,8 +61,8 @@ def test_anchor_text_falls_back_to_alt_then_aria_label_then_title():
     )
     report = analyze(page(article=article_html(links)), "https://runblog.example/post", target="acme-shoes.com")
     by_path = {link.href.rsplit("/", 1)[-1]: link for link in report.target_links}
-    assert (by_path["a"].anchor_text, by_path["a"].anchor_class) == ("Trail shoe test", "descriptive")
+    assert (by_path["a"].anchor_text, by_path["a"].anchor_class) == ("Trail shoe test", "image")
     assert (by_path["b"].anchor_text, by_path["b"].anchor_class) == ("", "image")
-    assert (by_path["c"].anchor_text, by_path["c"].anchor_class) == ("Shoe finder", "descriptive")
+    assert (by_path["c"].anchor_text, by_path["c"].anchor_class) == ("Shoe finder", "image")  # an icon
     assert (by_path["d"].anchor_text, by_path["d"].anchor_class) == ("Size chart", "descriptive")
     assert (by_path["e"].anchor_text, by_path["e"].anchor_class) == ("", "empty")

@@ -78,6 +78,8 @@ def test_labels_browsers_replace_hide_the_whole_page(label: str) -> None:
         ("x-sjis", "日本".encode("cp932"), "日本"),  # a WHATWG label Python does not know
         ("EUC-KR", "한국".encode("cp949"), "한국"),
         ("x-mac-cyrillic", "Привет".encode("mac-cyrillic"), "Привет"),
+        ("ks_c_5601-1987", "한국".encode("cp949"), "한국"),  # labels come from the WHATWG table
+        ("x-user-defined", b"a\x80\xff", "a\uf780\uf7ff"),  # as the standard maps the high bytes
     ],
 )
 def test_whatwg_labels_decode_as_browsers_do(label: str, body: bytes, expected: str) -> None:
@@ -99,3 +101,8 @@ def test_utf7_is_never_used() -> None:
 def test_decoding_never_raises(body: bytes, charset: str | None) -> None:
     text, codec = decode_html(body, charset)
     assert isinstance(text, str) and codec
+
+
+def test_a_utf16_label_in_the_header_without_a_bom_is_ignored() -> None:
+    assert decode_html("café".encode(), "utf-16") == ("café", "utf-8")
+    assert decode_html("café".encode(), "UTF-16BE") == ("café", "utf-8")
