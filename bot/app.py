@@ -13,12 +13,14 @@ from dataclasses import dataclass
 import discord
 
 from bot.analysis import RankList
+from bot.audit.service import AuditService
 from bot.checking import LinkChecker
 from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot
 from bot.endpoints import apply_endpoints
 from bot.fetch import SafeFetcher
 from bot.settings import Settings
 from bot.storage.audit import AuditRepo
+from bot.storage.bulk_audits import BulkAuditsRepo
 from bot.storage.checks import ChecksRepo
 from bot.storage.database import Database
 from bot.storage.guild_settings import GuildSettingsRepo
@@ -45,6 +47,9 @@ class Services:
     votes: VotesRepo
     guild_settings: GuildSettingsRepo
     audit: AuditRepo
+    # Bulk audits of backlink exports (/audit); `audit` above is the review audit log.
+    bulk_audits: BulkAuditsRepo
+    audits: AuditService
 
 
 @asynccontextmanager
@@ -71,6 +76,10 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
                 ) from None
         checker = LinkChecker(fetcher, settings.fetch, settings.analysis, rank_list=rank_list)
         stack.callback(checker.close)
+        bulk_audits = BulkAuditsRepo(db)
+        audits = AuditService(bulk_audits, fetcher, settings)
+        # Closed before the fetcher and the database: running audits stop (and resume next start).
+        stack.push_async_callback(audits.close)
         yield Services(
             settings=settings,
             db=db,
@@ -81,6 +90,8 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
             votes=VotesRepo(db),
             guild_settings=GuildSettingsRepo(db, settings.review, settings.checks),
             audit=AuditRepo(db),
+            bulk_audits=bulk_audits,
+            audits=audits,
         )
 
 

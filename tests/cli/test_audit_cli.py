@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.audit.exports import EXPECTED, TARGET_SITE, AuditSite, export_rows, make_export
+from tests.audit.exports import TARGET_SITE, AuditSite, check_rows, export_rows, make_export
 
 ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = ("source_url,final_url,http_status,outcome,target_found,anchor_text,anchor_class,rel,placement,"
@@ -75,30 +75,6 @@ def parse_csv(data: bytes) -> list[dict[str, str]]:
     header = next(reader)
     assert header == COLUMNS
     return [dict(zip(header, row, strict=True)) for row in reader]
-
-
-def check_rows(rows: list[dict[str, str]], expected_rows, *, notes: bool) -> None:
-    assert [r["source_url"] for r in rows] == [e.source_url for e in expected_rows], "one row per source, in order"
-    for row, source in zip(rows, expected_rows, strict=True):
-        for key, value in EXPECTED[source.kind].items():
-            assert row[key] == value, (source.kind, key, row)
-        if row["outcome"] == "analysed":
-            assert row["risk_level"] in {"low", "medium", "high"} and row["risk_score"].isdigit()
-            assert row["http_status"] == "200" and not row["error"]
-        else:
-            assert row["error"] and not row["risk_level"]
-        flags = row["flags"]
-        if source.kind in ("missing", "gone"):
-            assert "link lost" in flags
-        else:
-            assert "link lost" not in flags
-        if notes:
-            assert ("was dofollow, now nofollow" in flags) == (source.kind == "nofollow")
-            assert ("anchor changed" in flags) == (source.kind == "anchor")
-        else:
-            assert "was " not in flags and "anchor changed" not in flags
-    redirected = [r for r, s in zip(rows, expected_rows, strict=True) if s.kind == "redirect"]
-    assert all(r["final_url"].endswith("-moved-content") for r in redirected)
 
 
 @pytest.mark.parametrize("fmt", ["ahrefs", "semrush", "majestic", "gsc"])
