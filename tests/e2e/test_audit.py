@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +17,7 @@ from tests.e2e.botharness import BotProcess, settings_for_tests
 from tests.e2e.review_helpers import opened_from_db
 from tests.fakediscord import Perm
 
+ROOT = Path(__file__).resolve().parents[2]
 FORMATS = {"ahrefs": "ahrefs.csv", "semrush": "semrush.csv", "majestic": "majestic.csv", "gsc": "gsc.csv"}
 
 
@@ -132,8 +136,6 @@ async def test_members_need_moderator_or_the_open_setting(fake_discord, audit_bo
 
 
 async def test_cancel_keeps_the_pages_done(fake_discord, audit_bot, world, moderator, audit_site):
-    import asyncio
-
     guild, channel, members = world
     await audit_bot.start()
     rows = export_rows(lambda i: f"127.0.0.1:{audit_site.port}", 12)
@@ -162,8 +164,6 @@ async def test_cancel_keeps_the_pages_done(fake_discord, audit_bot, world, moder
 async def test_restart_mid_audit_resumes_and_posts_a_new_progress_message(
     fake_discord, audit_bot, world, moderator, audit_site
 ):
-    import asyncio
-
     guild, channel, members = world
     await audit_bot.start()
     rows = export_rows(lambda i: f"127.0.0.{1 + i % 2}:{audit_site.port}", 12)
@@ -187,3 +187,37 @@ async def test_restart_mid_audit_resumes_and_posts_a_new_progress_message(
         assert audit_site.hits[row.source_url.split(f":{audit_site.port}")[1]] == 1
     (status,) = await audit_bot.services.db.fetchone("SELECT status FROM bulk_audits WHERE guild_id = ?", (guild.id,))
     assert status == "done"
+
+
+async def test_audits_are_exported_per_guild_in_history(fake_discord, audit_bot, world, moderator, audit_site):
+    guild, channel, members = world
+    other = fake_discord.add_guild("Other Lab")
+    other_channel = other.add_text_channel("links")
+    role = other.add_role("Managers", int(Perm.MANAGE_GUILD))
+    other_mod = other.add_member("chief", [role], account_created=datetime.now(UTC) - timedelta(days=500))
+    await audit_bot.start()
+    rows = export_rows(hosts(audit_site.port), 6)
+    await run_audit(fake_discord, moderator, channel, make_export("majestic", rows), "m.csv")
+    await fake_discord.wait_for(lambda: summary_message(fake_discord, channel), timeout=60)
+
+    async def exported(who, where) -> list[dict[str, str]]:
+        rec = await fake_discord.invoke_slash(who, where, "history export", {"format": "audits"})
+        first = await rec.wait_reply(timeout=10)
+        last = await fake_discord.wait_for(
+            lambda: next((m for m in [first, *rec.followups] if "in total" in m.content), None), timeout=15)
+        data = next(a.data for a in last.attachments if a.filename == "audits.csv")
+        return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+    mine = await exported(moderator, channel)
+    assert [r["source_url"] for r in mine] == [r.source_url for r in rows]
+    assert {r["audit_target"] for r in mine} == {TARGET_SITE} and {r["audit_status"] for r in mine} == {"done"}
+    assert await exported(other_mod, other_channel) == []  # the other guild sees none of it
+    # The history CLI exports the same rows from the database file.
+    db_path = audit_bot.settings.storage.path
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "history", "--db", str(db_path), "--guild", str(guild.id), "--format", "audits",
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, stderr
+    cli_rows = list(csv.DictReader(io.StringIO(stdout.decode("utf-8"))))
+    assert cli_rows == mine
