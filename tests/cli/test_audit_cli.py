@@ -179,3 +179,43 @@ async def test_sigint_writes_what_is_done_and_exits_130(tmp_path, site):
     assert err == b""
     rows_written = parse_csv(out_path.read_bytes())
     assert [r["source_url"] for r in rows_written] == [rows[0].source_url, rows[1].source_url]
+
+
+async def _run_with_tty_stderr(*args: str) -> tuple[int, bytes, str]:
+    """stderr on a pseudo-terminal, as in an interactive shell; stdout a pipe."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"COLUMNS": "120", "TERM": "xterm"}
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "audit", *args, cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        out, _ = await asyncio.wait_for(proc.communicate(), 90)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+    return proc.returncode or 0, out, b"".join(chunks).decode("utf-8", "replace")
+
+
+async def test_progress_bar_only_on_a_terminal(tmp_path, site):
+    rows = export_rows(hosts(site.port), 8)
+    export = tmp_path / "urls.txt"
+    export.write_bytes(make_export("urls", rows))
+    config = str(write_config(tmp_path, site.port))
+    code, out, tty = await _run_with_tty_stderr(str(export), "--config", config, "--target", TARGET_SITE)
+    assert code == 0
+    assert len(parse_csv(out)) == 8
+    assert "8/8" in tty and "pages/s" in tty
+    code, out, tty = await _run_with_tty_stderr(str(export), "--config", config, "--target", TARGET_SITE,
+                                                "--no-progress")
+    assert code == 0 and tty == ""
