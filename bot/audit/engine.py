@@ -48,6 +48,10 @@ def outcome_of(error: FetchError) -> str:
     return "fetch_failed"
 
 
+def _http_error(status: int) -> str:
+    return f"The page answers with HTTP {status}."
+
+
 def validate_target(target: str, settings: FetchSettings, fetcher: SafeFetcher) -> str:
     """A URL target is normalised (and refused) like a source; a domain stays as given."""
     if "://" in target:
@@ -165,6 +169,9 @@ class AuditEngine:
         except FetchError as exc:
             robots_task.cancel()
             await asyncio.gather(robots_task, return_exceptions=True)
+            if exc.status is not None and exc.status >= 400:
+                # An error status decides the outcome, whatever the body was (a 404 PDF, a huge 500).
+                return failed_row(source, "http_error", _http_error(exc.status), status=exc.status)
             return failed_row(source, outcome_of(exc), exc.user_message, status=exc.status)
         except BaseException:
             robots_task.cancel()
@@ -176,8 +183,8 @@ class AuditEngine:
         except FetchError:
             allowed, reason = None, "robots.txt not checked"
         if page.status >= 400:
-            return failed_row(source, "http_error", f"The page answers with HTTP {page.status}.",
-                              status=page.status, final_url=page.final_url)
+            return failed_row(source, "http_error", _http_error(page.status), status=page.status,
+                              final_url=page.final_url)
         job = PageJob(
             html=page.text,
             url=url,

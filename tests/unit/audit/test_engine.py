@@ -12,7 +12,7 @@ import pytest
 from bot.audit.engine import AuditEngine, AuditTarget
 from bot.audit.inputs import SourceRow
 from bot.checking import TargetInfo
-from bot.fetch import AddressPolicy, FetchResult, FetchTimeout, RobotsResult
+from bot.fetch import AddressPolicy, FetchResult, FetchTimeout, NotHTML, RobotsResult
 from bot.settings import FetchSettings
 
 PAGE = '<html><body><main><p>Compost {}</p><a href="https://t.example/">Compost bins</a></main></body></html>'
@@ -42,6 +42,8 @@ class DrivenFetcher:
             self.in_flight[host] -= 1
         if url.endswith("/slow"):
             raise FetchTimeout()
+        if url.endswith("/gone.pdf"):
+            raise NotHTML(status=410)
         return FetchResult(url=url, final_url=url, status=200, headers={}, body=b"", text=PAGE.format(url),
                            encoding="utf-8", content_type="text/html", redirects=(), elapsed=0.0)
 
@@ -119,13 +121,17 @@ async def test_cancelled_run_emits_every_finished_row_in_order(executor):
 async def test_refused_and_failed_sources_are_rows(executor):
     fetcher = DrivenFetcher()
     engine = AuditEngine(fetcher, executor, FetchSettings(), concurrency=2)  # type: ignore[arg-type]
-    sources = [SourceRow(0, "ftp://x.example/"), SourceRow(1, "http://10.0.0.1/"), SourceRow(2, "https://a.example/slow")]
+    sources = [SourceRow(0, "ftp://x.example/"), SourceRow(1, "http://10.0.0.1/"), SourceRow(2, "https://a.example/slow"),
+               SourceRow(3, "https://b.example/gone.pdf", export_rel="dofollow")]
     fetcher.release("https://a.example/slow")
+    fetcher.release("https://b.example/gone.pdf")
     out = []
 
     async def emit(row):
         out.append(row)
 
     await engine.run(sources, AUDIT, emit)
-    assert [(r.outcome, bool(r.error)) for r in out] == [("refused", True), ("refused", True), ("fetch_failed", True)]
+    assert [(r.outcome, bool(r.error)) for r in out] == [
+        ("refused", True), ("refused", True), ("fetch_failed", True), ("http_error", True)]
+    assert out[3].http_status == 410 and out[3].notes == ("link lost",)
     assert "10.0.0.1" not in out[1].error
