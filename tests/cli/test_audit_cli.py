@@ -138,6 +138,8 @@ async def test_url_list_from_stdin_utf16_and_robots_once_per_host(tmp_path, site
         (b"Linking page\nhttp://a.example/\n", [], "--target"),
         (b"SourceURL,TargetURL\nhttp://a.example/,https://one.example/\nhttp://b.example/,https://two.example/\n",
          [], "several domains"),
+        (b"http://a.example/\n", ["--target", "x.example", "--concurrency", "0"], "--concurrency"),
+        (b"http://a.example/\n", ["--target", "ftp://x.example/"], "--target"),
         (b"http://a.example/\nhttp://b.example/\nhttp://c.example/\n", ["--target", "x.example"], "max_rows"),
     ],
 )
@@ -153,7 +155,8 @@ async def test_bad_input_exits_2_with_one_line(tmp_path, site, content, extra, m
     assert len(lines) == 1 and message in lines[0], lines
 
 
-async def test_sigint_writes_what_is_done_and_exits_130(tmp_path, site):
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+async def test_sigint_writes_what_is_done_and_exits_130(tmp_path, site, fmt):
     rows = export_rows(lambda i: f"127.0.0.1:{site.port}", 12)
     export = tmp_path / "urls.txt"
     export.write_bytes(make_export("urls", rows, duplicate_first=False))
@@ -165,7 +168,7 @@ async def test_sigint_writes_what_is_done_and_exits_130(tmp_path, site):
     out_path = tmp_path / "out.csv"
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "audit", str(export), "--config", str(write_config(tmp_path, site.port)),
-        "--target", TARGET_SITE, "--output", str(out_path), "--concurrency", "4",
+        "--target", TARGET_SITE, "--output", str(out_path), "--concurrency", "4", "--format", fmt,
         cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE,
     )
     try:
@@ -177,7 +180,12 @@ async def test_sigint_writes_what_is_done_and_exits_130(tmp_path, site):
         gate.set()
     assert proc.returncode == 130, err
     assert err == b""
-    rows_written = parse_csv(out_path.read_bytes())
+    if fmt == "csv":
+        rows_written = parse_csv(out_path.read_bytes())
+    else:  # still one valid document, its summary over the rows done
+        doc = json.loads(out_path.read_bytes())
+        rows_written = doc["rows"]
+        assert doc["summary"]["pages"] == 2
     assert [r["source_url"] for r in rows_written] == [rows[0].source_url, rows[1].source_url]
 
 
