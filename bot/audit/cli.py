@@ -108,7 +108,7 @@ async def run_audit_cli(args: argparse.Namespace, settings: Any) -> int:
     from bot.audit.inputs import ExportError, infer_target, iter_sources, scan_export
     from bot.audit.output import RowWriter
     from bot.audit.worker import init_worker, process_pool
-    from bot.fetch import RefusedURL, SafeFetcher
+    from bot.fetch import AddressPolicy, RefusedURL, SafeFetcher
 
     concurrency = args.concurrency if args.concurrency is not None else settings.audit.concurrency
     if concurrency < 1:
@@ -124,6 +124,11 @@ async def run_audit_cli(args: argparse.Namespace, settings: Any) -> int:
                 f"the export lists {scan.unique_sources:,} unique source pages, more than [audit] max_rows "
                 f"({settings.audit.max_rows:,})"
             )
+        try:
+            policy = AddressPolicy(allow_private=settings.fetch.allow_private_networks)
+            target = validate_target(target, settings.fetch, policy)
+        except RefusedURL as exc:
+            raise AuditCliError(f"--target: {exc.user_message}") from None
         if args.output is not None:
             try:
                 out_raw: IO[bytes] = args.output.open("wb")
@@ -159,10 +164,6 @@ async def run_audit_cli(args: argparse.Namespace, settings: Any) -> int:
         writer: RowWriter | None = None
         try:
             async with SafeFetcher(settings.fetch) as fetcher:
-                try:
-                    target = validate_target(target, settings.fetch, fetcher)
-                except RefusedURL as exc:
-                    raise AuditCliError(f"--target: {exc.user_message}") from None
                 engine = AuditEngine(fetcher, executor, settings.fetch, concurrency=concurrency,
                                      time_limit=settings.analysis.time_limit_seconds)
                 writer = RowWriter(out, args.format, target=target, keyword_given=bool(args.keyword))

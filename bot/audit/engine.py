@@ -24,7 +24,7 @@ from bot.audit.inputs import SourceRow
 from bot.audit.rows import AuditRow, analysed_row, failed_row
 from bot.audit.worker import PageJob, analyse_job
 from bot.checking import TargetInfo, read_title_and_description, target_fetch_url
-from bot.fetch import FetchError, NotHTML, RefusedURL, SafeFetcher, normalize_url
+from bot.fetch import AddressPolicy, FetchError, NotHTML, RefusedURL, SafeFetcher, normalize_url
 from bot.settings import FetchSettings
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,10 @@ def _http_error(status: int) -> str:
     return f"The page answers with HTTP {status}."
 
 
-def validate_target(target: str, settings: FetchSettings, fetcher: SafeFetcher) -> str:
+def validate_target(target: str, settings: FetchSettings, policy: AddressPolicy) -> str:
     """A URL target is normalised (and refused) like a source; a domain stays as given."""
     if "://" in target:
-        return normalize_url(target, settings, fetcher.policy)
+        return normalize_url(target, settings, policy)
     return target
 
 

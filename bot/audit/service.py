@@ -105,7 +105,7 @@ class AuditService:
             raise AuditRefused(f"That export lists {scan.unique_sources:,} unique pages; an audit takes at most "
                                f"{limits.max_rows:,}.")
         try:
-            chosen = validate_target(chosen, self.settings.fetch, self.fetcher)
+            chosen = validate_target(chosen, self.settings.fetch, self.fetcher.policy)
         except RefusedURL as exc:
             raise AuditRefused(f"Target: {exc.user_message}") from None
         try:
