@@ -221,3 +221,39 @@ async def test_audits_are_exported_per_guild_in_history(fake_discord, audit_bot,
     assert proc.returncode == 0, stderr
     cli_rows = list(csv.DictReader(io.StringIO(stdout.decode("utf-8"))))
     assert cli_rows == mine
+
+
+async def test_guilds_are_isolated_one_audit_each_and_their_own_access(
+    fake_discord, audit_bot, world, moderator, audit_site
+):
+    guild, channel, members = world
+    other = fake_discord.add_guild("Other Lab")
+    other_channel = other.add_text_channel("links")
+    role = other.add_role("Managers", int(Perm.MANAGE_GUILD))
+    other_mod = other.add_member("chief", [role], account_created=datetime.now(UTC) - timedelta(days=500))
+    await audit_bot.start()
+    rows = export_rows(lambda i: f"127.0.0.1:{audit_site.port}", 6)
+    audit_site.gate = asyncio.Event()
+    audit_site.held = {r.source_url.split(f":{audit_site.port}")[1] for r in rows}
+    await run_audit(fake_discord, moderator, channel, make_export("majestic", rows), "a.csv")
+    await fake_discord.wait_for(lambda: progress_message(fake_discord, channel), timeout=30)
+    # Guild A's running audit does not block guild B's.
+    _rec, reply = await run_audit(fake_discord, other_mod, other_channel, make_export("majestic", rows), "b.csv")
+    assert "Audit #" in reply.content
+    # B opening /audit to everyone opens it in B only.
+    rec = await fake_discord.invoke_slash(other_mod, other_channel, "audit-access", {"everyone": True})
+    await rec.wait_reply()
+    _rec, reply = await run_audit(fake_discord, members[0], channel, make_export("majestic", rows), "c.csv")
+    assert "Only moderators" in reply.content
+    audit_site.gate.set()
+    await fake_discord.wait_for(lambda: summary_message(fake_discord, channel), timeout=60)
+    summary_b = await fake_discord.wait_for(lambda: summary_message(fake_discord, other_channel), timeout=60)
+    a_ids = {a.id for a in await audit_bot.services.bulk_audits.list_for_guild(guild.id)}
+    b_ids = {a.id for a in await audit_bot.services.bulk_audits.list_for_guild(other.id)}
+    assert len(a_ids) == len(b_ids) == 1 and not a_ids & b_ids
+    # A's select menu, picked by a member of B against B's guild: nothing of A's is reachable.
+    (b_id,) = b_ids
+    (a_id,) = a_ids
+    assert await audit_bot.services.bulk_audits.get(other.id, a_id) is None
+    select = next(c for row in summary_b.components for c in row["components"] if c["type"] == 3)
+    assert select["custom_id"] == f"so:audit:pick:{b_id}"
