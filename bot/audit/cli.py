@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import io
+import os
 import shutil
 import signal
 import sys
@@ -56,6 +57,19 @@ def _open_input(name: str) -> Iterator[IO[bytes]]:
         raise AuditCliError(f"cannot read {name}: {exc.strerror}") from None
     with handle:
         yield handle
+
+
+def _silence_stdout() -> None:
+    # The interpreter flushes stdout again at exit and would report the broken pipe a second time;
+    # pointing the descriptor at devnull lets that flush succeed quietly.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 class _Progress:
@@ -162,6 +176,7 @@ async def run_audit_cli(args: argparse.Namespace, settings: Any) -> int:
 
         loop.add_signal_handler(signal.SIGINT, on_sigint)
         writer: RowWriter | None = None
+        broken_pipe = False
         try:
             async with SafeFetcher(settings.fetch) as fetcher:
                 engine = AuditEngine(fetcher, executor, settings.fetch, concurrency=concurrency,
@@ -182,15 +197,22 @@ async def run_audit_cli(args: argparse.Namespace, settings: Any) -> int:
                     if not interrupted:
                         raise
                     main.uncancel()  # type: ignore[union-attr]
+                except BrokenPipeError:
+                    # The reader stopped early (`| head`): its choice, not a failed audit.
+                    broken_pipe = True
+                    writer = None
         finally:
             loop.remove_signal_handler(signal.SIGINT)
             progress.close()
             if writer is not None:
                 writer.close()
             executor.shutdown(wait=True, cancel_futures=True)
-            out.flush()
+            if broken_pipe:
+                _silence_stdout()
+            else:
+                out.flush()
             if args.output is not None:
                 out.close()
-            else:
+            elif not broken_pipe:
                 out.detach()
     return EXIT_INTERRUPTED if interrupted else EXIT_OK

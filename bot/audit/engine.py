@@ -157,9 +157,16 @@ class AuditEngine:
             for task, (position, _host) in running.items():
                 if task.done() and not task.cancelled() and task.exception() is None:
                     done[position] = task.result()
+            running.clear()
             for position in sorted(done):
                 await emit(done[position])
             raise
+        finally:
+            # Any other way out (emit failed: a closed pipe, a full disk) leaves no page running.
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
 
     async def _one(self, source: SourceRow, url: str, audit: AuditTarget) -> AuditRow:
         page_task = asyncio.create_task(self.fetcher.fetch_page(url))

@@ -227,3 +227,24 @@ async def test_progress_bar_only_on_a_terminal(tmp_path, site):
     code, out, tty = await _run_with_tty_stderr(str(export), "--config", config, "--target", TARGET_SITE,
                                                 "--no-progress")
     assert code == 0 and tty == ""
+
+
+async def test_a_reader_that_stops_early_is_not_an_error(tmp_path, site):
+    # Port 1 refuses every connection at once: 5,000 quick rows, more than the pipe and the reader buffer.
+    export = tmp_path / "urls.txt"
+    export.write_text("".join(f"http://127.0.0.1:1/{i}\n" for i in range(5000)), encoding="utf-8")
+    config = tmp_path / "c.toml"
+    config.write_text("[fetch]\nallow_private_networks = true\nallowed_ports = [80, 443, 1]\n"
+                      "[audit]\nworkers = 1\nmax_rows = 10000\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "audit", str(export), "--config", str(config), "--target", TARGET_SITE,
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None
+    header = await asyncio.wait_for(proc.stdout.readline(), 60)
+    assert header.startswith(b"source_url,")
+    proc.stdout.feed_eof()
+    proc._transport.get_pipe_transport(1).close()  # type: ignore[attr-defined]  # `| head -n 1`
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err
+    assert err == b""
