@@ -1,4 +1,4 @@
-"""Command line: run, sync, check, history, doctor, backup.
+"""Command line: run, sync, check, audit, history, doctor, backup.
 
 Errors are one line on stderr; exit codes: 0 done, 1 a fetch or runtime failure, 2 bad input or a
 refused URL.
@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="copy the database to DEST, safely while the bot runs")
     backup.add_argument("dest", type=Path, help="the backup file to write (replaced atomically)")
     backup.add_argument("--config", type=Path)
+
+    from bot.audit.cli import add_audit_arguments
+
+    audit = sub.add_parser("audit", help="audit a backlink export (Ahrefs, Semrush, Majestic, Search Console, URLs)")
+    add_audit_arguments(audit)
 
     try:
         from bot.history.cli import add_history_arguments
@@ -187,6 +192,16 @@ async def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _audit(args: argparse.Namespace) -> int:
+    from bot.audit.cli import AuditCliError, run_audit_cli
+
+    settings = _load_settings(args.config)
+    try:
+        return await run_audit_cli(args, settings)
+    except AuditCliError as exc:
+        raise CliError(str(exc)) from None
+
+
 async def _doctor(args: argparse.Namespace) -> int:
     from bot.doctor import run_doctor
 
@@ -266,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _setup_logging(verbose)
         if args.command == "check":
             return asyncio.run(_check(args))
+        if args.command == "audit":
+            return asyncio.run(_audit(args))
         if args.command == "doctor":
             return asyncio.run(_doctor(args))
         if args.command == "backup":

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.analysis import RankList
+from bot.audit.service import AuditService
 from bot.checking import LinkChecker
 from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot
 from bot.endpoints import apply_endpoints
@@ -21,6 +22,7 @@ from bot.review.ports import Background, Clock, DeadlineAlarm, LiveVotes, Review
 from bot.review.service import ReviewService
 from bot.settings import Settings
 from bot.storage.audit import AuditRepo
+from bot.storage.bulk_audits import BulkAuditsRepo
 from bot.storage.checks import ChecksRepo
 from bot.storage.database import Database
 from bot.storage.guild_settings import GuildSettingsRepo
@@ -47,6 +49,10 @@ class Services:
     votes: VotesRepo
     guild_settings: GuildSettingsRepo
     audit: AuditRepo
+    # Bulk audits of backlink exports (/audit); `audit` above is the review audit log.
+    bulk_audits: BulkAuditsRepo
+    audits: AuditService
+
     # The review use cases, while the cogs.review extension is loaded: they act through its
     # Discord board and vote desk, which exist only once the bot does (see review_service).
     # Keyword-only, so fields added after it need no default.
@@ -97,6 +103,10 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
                 ) from None
         checker = LinkChecker(fetcher, settings.fetch, settings.analysis, rank_list=rank_list)
         stack.callback(checker.close)
+        bulk_audits = BulkAuditsRepo(db)
+        audits = AuditService(bulk_audits, fetcher, settings)
+        # Closed before the fetcher and the database: running audits stop (and resume next start).
+        stack.push_async_callback(audits.close)
         yield Services(
             settings=settings,
             db=db,
@@ -107,6 +117,8 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
             votes=VotesRepo(db),
             guild_settings=GuildSettingsRepo(db, settings.review, settings.checks),
             audit=AuditRepo(db),
+            bulk_audits=bulk_audits,
+            audits=audits,
         )
 
 

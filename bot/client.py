@@ -27,6 +27,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cogs.review",
     "cogs.history",
     "cogs.guild_settings",
+    "cogs.audit",
 )
 
 

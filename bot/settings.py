@@ -87,6 +87,23 @@ class ReviewDefaults:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    """Bulk audits of a backlink export (`python -m bot audit`, /audit)."""
+
+    # Unique source pages one audit may hold; more is refused before any fetch.
+    max_rows: int = 2000
+    # Pages in flight at once (fetching or being analysed); the CLI's --concurrency overrides it.
+    concurrency: int = 16
+    # Analysis worker processes; 0 means one per core.
+    workers: int = 0
+    # Seconds between two edits of an audit's progress message in Discord; at least 5 (Discord allows 5
+    # edits per 5 s in a channel, and the reviews share it). Tests set less through the dataclass.
+    progress_interval_seconds: float = 5.0
+    # Largest export file /audit accepts, in bytes.
+    max_file_bytes: int = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
     format: str = "text"  # text | json
@@ -103,6 +120,7 @@ class Settings:
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     checks: ChecksSettings = field(default_factory=ChecksSettings)
     review: ReviewDefaults = field(default_factory=ReviewDefaults)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     def with_token(self, token: str | None) -> Settings:
@@ -155,6 +173,13 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
         "review_cooldown_seconds": ("float", 0.0, 86400.0),
         "tally_edit_interval": ("float", 0.05, 60.0),
     },
+    "audit": {
+        "max_rows": ("int", 1, 1_000_000),
+        "concurrency": ("int", 1, 256),
+        "workers": ("int", 0, 64),
+        "progress_interval_seconds": ("float", 5.0, 3600.0),
+        "max_file_bytes": ("int", 1024, 100 * 1024 * 1024),
+    },
     "logging": {
         "level": ("choice", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
         "format": ("choice", "text", "json"),
@@ -173,6 +198,7 @@ _SECTION_TYPES = {
     "analysis": AnalysisSettings,
     "checks": ChecksSettings,
     "review": ReviewDefaults,
+    "audit": AuditSettings,
     "logging": LoggingSettings,
 }
 

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 Verdict = Literal["low", "medium", "high", "no_consensus"]
 Risk = Literal["low", "medium", "high"]
 Status = Literal["open", "closed"]
-ExportFormat = Literal["csv", "json", "disavow", "all"]
+ExportFormat = Literal["csv", "json", "disavow", "audits", "all"]
 
 # Who voted what is for moderators: another member's reviews and agreement rate would tell it.
 OTHERS_VOTES_ONLY_FOR_MODERATORS = (
@@ -159,7 +159,8 @@ class HistoryCog(commands.Cog, name="History"):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @history.command(name="export", description="Moderators: export reviews and votes (CSV, JSON, disavow file)")
-    @app_commands.describe(format="csv (reviews + votes), json, disavow (Google's format) or all", **_FILTER_HELP)
+    @app_commands.describe(format="csv (reviews + votes), json, disavow (Google's format), audits (/audit rows) or all",
+                           **_FILTER_HELP)
     async def export(
         self,
         interaction: discord.Interaction,

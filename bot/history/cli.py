@@ -16,12 +16,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.history.export import export_disavow, export_json, export_reviews_csv, export_votes_csv
+from bot.history.export import (
+    export_audits_csv,
+    export_disavow,
+    export_json,
+    export_reviews_csv,
+    export_votes_csv,
+)
 from bot.history.filters import RISKS, STATUSES, VERDICTS, FilterError, HistoryFilter, parse_when
 from bot.storage.database import Database
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-FORMATS = ("csv", "json", "disavow")
+FORMATS = ("csv", "json", "disavow", "audits")
 # Discord ids are snowflakes: positive and within SQLite's signed 64-bit INTEGER, which also
 # means a larger number could not even be bound as a query parameter.
 SNOWFLAKE_MAX = 2**63 - 1
@@ -30,7 +36,7 @@ SNOWFLAKE_MAX = 2**63 - 1
 def add_history_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, metavar="PATH", help="the bot's SQLite database file")
     parser.add_argument("--guild", required=True, metavar="ID", help="the guild (server) id")
-    parser.add_argument("--format", default="csv", choices=FORMATS, help="csv (default), json or disavow")
+    parser.add_argument("--format", default="csv", choices=FORMATS, help="csv (default), json, disavow, or audits (every /audit row)")
     parser.add_argument(
         "--table",
         default="reviews",
@@ -91,6 +97,8 @@ def _stream(args: argparse.Namespace, db: Database, guild_id: int, flt: HistoryF
         return export_json(db, guild_id, flt, now=time.time())
     if args.format == "disavow":
         return export_disavow(db, guild_id, flt, now=time.time())
+    if args.format == "audits":
+        return export_audits_csv(db, guild_id)
     if args.table == "votes":
         return export_votes_csv(db, guild_id, flt)
     return export_reviews_csv(db, guild_id, flt)

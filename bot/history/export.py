@@ -17,9 +17,11 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.audit.rows import CSV_COLUMNS
 from bot.history.filters import HistoryFilter
 from bot.history.models import VoteRecord
 from bot.history.verdicts import FACTOR_IDS, factor_answers, json_object, vote_agrees
+from bot.storage.bulk_audits import BulkAuditsRepo
 from bot.storage.database import Database
 from bot.storage.history import (
     EXPORT_BATCH,
@@ -358,3 +360,23 @@ async def split_into_parts(
             pending = [header]
         if pending:
             yield b"".join(pending)
+
+
+# Bulk audits (/audit): one row per audited page, with its audit. The review filters do not apply.
+AUDIT_COLUMNS: tuple[str, ...] = (
+    "audit_id", "audit_created_at", "audit_status", "audit_target", "audit_keyword", "audit_file",
+    *CSV_COLUMNS,
+)
+
+
+async def export_audits_csv(db: Database, guild_id: int, *, batch_size: int = EXPORT_BATCH) -> AsyncIterator[bytes]:
+    """audits.csv: every audit row of the guild, audit by audit, pages in input order."""
+    repo = BulkAuditsRepo(db)
+
+    async def rows() -> AsyncIterator[list[list[Any]]]:
+        async for batch in repo.iter_guild_rows(guild_id, batch_size):
+            yield [[audit.id, iso_time(audit.created_at), audit.status, audit.target, audit.keyword, audit.filename,
+                    *row.csv_values()] for audit, row in batch]
+
+    async for chunk in _csv_chunks(AUDIT_COLUMNS, rows()):
+        yield chunk

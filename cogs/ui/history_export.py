@@ -12,6 +12,7 @@ from bot.history import HistoryFilter
 from bot.history.export import (
     EXPORT_BATCH,
     PartTooLargeError,
+    export_audits_csv,
     export_disavow,
     export_json,
     export_reviews_csv,
@@ -23,7 +24,7 @@ from bot.storage.database import Database
 FILES_PER_MESSAGE = 10
 # Past this many files the member is pointed at the command line instead of a flood of messages.
 MAX_FILES = 30
-FORMATS = ("csv", "json", "disavow", "all")
+FORMATS = ("csv", "json", "disavow", "audits", "all")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ async def iter_export_files(
     if fmt in ("disavow", "all"):
         streams.append(("disavow", "txt", _parts(export_disavow(db, guild_id, flt, now=now), limit,
                                                  repeat_header=True), csv_part))
+    if fmt in ("audits", "all"):
+        streams.append(("audits", "csv", _parts(export_audits_csv(db, guild_id, batch_size=batch), limit,
+                                                repeat_header=True), csv_part))
     count = 0
     for stem, ext, parts, split_name in streams:
         async for item in _named(stem, ext, parts, split_name=split_name):

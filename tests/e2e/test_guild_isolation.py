@@ -89,11 +89,12 @@ async def test_guild_b_sees_nothing_of_guild_a(fake_discord, bot_process, world,
 
     # Exports from B: headers and empty lists only.
     rec, first = await reply(fake_discord, boss_b, channel_b, "history export", {"format": "all"})
-    assert "4 file(s) in total" in first.content  # everything fits in one message
+    assert "5 file(s) in total" in first.content  # everything fits in one message
     files = first.attachments
     by_name = {f.filename: f.data.decode() for f in files}
     assert len(list(csv.reader(io.StringIO(by_name["reviews.csv"])))) == 1
     assert len(list(csv.reader(io.StringIO(by_name["votes.csv"])))) == 1
+    assert len(list(csv.reader(io.StringIO(by_name["audits.csv"])))) == 1
     document = json.loads(by_name["history.json"])
     assert document["reviews"] == [] and document["votes"] == [] and document["guild_id"] == str(guild_b.id)
     assert not [line for line in by_name["disavow.txt"].splitlines() if not line.startswith("#")]

@@ -65,7 +65,7 @@ async def test_export_all_formats_match_the_database(fake_discord, bot_process, 
     ids = await seed_mixed(services, guild.id, members)
     files, first = await export(fake_discord, moderator, channel, {"format": "all"})
     by_name = {f.filename: f.data for f in files}
-    assert set(by_name) == {"reviews.csv", "votes.csv", "history.json", "disavow.txt"}
+    assert set(by_name) == {"reviews.csv", "votes.csv", "history.json", "disavow.txt", "audits.csv"}
 
     reviews = csv_rows(by_name["reviews.csv"])
     assert list(reviews[0]) == list(REVIEW_COLUMNS)
