@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import signal
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -24,6 +25,8 @@ from bot.storage.database import Database
 from bot.storage.guild_settings import GuildSettingsRepo
 from bot.storage.reviews import ReviewsRepo
 from bot.storage.votes import VotesRepo
+from bot.storage.watches import WatchRepo
+from bot.watch.service import WatchService
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ class Services:
     votes: VotesRepo
     guild_settings: GuildSettingsRepo
     audit: AuditRepo
+    watch: WatchService
 
 
 @asynccontextmanager
@@ -71,6 +75,8 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
                 ) from None
         checker = LinkChecker(fetcher, settings.fetch, settings.analysis, rank_list=rank_list)
         stack.callback(checker.close)
+        guild_settings = GuildSettingsRepo(db, settings.review, settings.checks, settings.watch)
+        watch = WatchService(WatchRepo(db), checker, guild_settings, settings.watch, random=random.Random().random)
         yield Services(
             settings=settings,
             db=db,
@@ -79,8 +85,9 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
             checks=ChecksRepo(db),
             reviews=ReviewsRepo(db),
             votes=VotesRepo(db),
-            guild_settings=GuildSettingsRepo(db, settings.review, settings.checks),
+            guild_settings=guild_settings,
             audit=AuditRepo(db),
+            watch=watch,
         )
 
 

@@ -87,6 +87,20 @@ class ReviewDefaults:
 
 
 @dataclass(frozen=True)
+class WatchSettings:
+    """Link watch: re-checks of links the community accepted."""
+
+    # Hours between two re-checks of one watch; a guild may choose 24..720 for itself.
+    interval_hours: float = 168.0
+    # Re-checks running at once in this process (the fetcher's per-host limit applies too).
+    concurrency: int = 4
+    # Watches one guild may hold, so one server cannot make the bot crawl for everyone.
+    max_per_guild: int = 500
+    # Seconds between two looks for due watches.
+    tick_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
     format: str = "text"  # text | json
@@ -103,6 +117,7 @@ class Settings:
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     checks: ChecksSettings = field(default_factory=ChecksSettings)
     review: ReviewDefaults = field(default_factory=ReviewDefaults)
+    watch: WatchSettings = field(default_factory=WatchSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     def with_token(self, token: str | None) -> Settings:
@@ -155,6 +170,12 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
         "review_cooldown_seconds": ("float", 0.0, 86400.0),
         "tally_edit_interval": ("float", 0.05, 60.0),
     },
+    "watch": {
+        "interval_hours": ("float", 24.0, 720.0),
+        "concurrency": ("int", 1, 64),
+        "max_per_guild": ("int", 1, 100_000),
+        "tick_seconds": ("float", 1.0, 86400.0),
+    },
     "logging": {
         "level": ("choice", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
         "format": ("choice", "text", "json"),
@@ -171,6 +192,7 @@ _SECTION_TYPES = {
     "analysis": AnalysisSettings,
     "checks": ChecksSettings,
     "review": ReviewDefaults,
+    "watch": WatchSettings,
     "logging": LoggingSettings,
 }
 
