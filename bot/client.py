@@ -23,6 +23,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cogs.review",
     "cogs.history",
     "cogs.guild_settings",
+    "cogs.watch",
 )
 
 

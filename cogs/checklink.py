@@ -182,6 +182,9 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
         reviews = self.bot.get_cog("Reviews")
         if reviews is not None:
             view.add_item(reviews.ask_button(check_id))  # type: ignore[attr-defined]
+        watch = self.bot.get_cog("Watch")
+        if watch is not None:
+            view.add_item(watch.watch_check_button(check_id))  # type: ignore[attr-defined]
         await interaction.followup.send(embed=embed, view=view)
 
     async def _community_note(self, guild_id: int, domain: str) -> str | None:

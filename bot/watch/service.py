@@ -109,11 +109,7 @@ class WatchService:
         baseline: Report | None = None,
     ) -> WatchAlert:
         """Start watching. The first observation is `baseline` (a stored check's report) or a fetch now."""
-        try:
-            url, checked_target = self.checker.validate(url, target)
-        except FetchError as exc:
-            raise WatchError(exc.user_message) from None
-        target = checked_target or target
+        url, target = self.validate(url, target)
         if baseline is None:
             try:
                 baseline = await self._check(url, target, keyword)
@@ -134,6 +130,14 @@ class WatchService:
         if watch is None:
             raise WatchError(f"This server watches {self.settings.max_per_guild} links already, the most it may.")
         return WatchAlert(watch=watch, observation=observation, changes=())
+
+    def validate(self, url: str, target: str) -> tuple[str, str]:
+        """The URL and target as they are stored, or WatchError for one the fetcher refuses."""
+        try:
+            url, checked_target = self.checker.validate(url, target)
+        except FetchError as exc:
+            raise WatchError(exc.user_message) from None
+        return url, checked_target or target
 
     async def listing(self, guild_id: int) -> list[tuple[Watch, StoredObservation | None]]:
         watches = await self.repo.in_guild(guild_id)

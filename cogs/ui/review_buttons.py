@@ -78,6 +78,10 @@ def review_view(review_id: int, *, is_open: bool) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(ReviewActionButton("close", review_id, disabled=not is_open))
     view.add_item(ReviewActionButton("reopen", review_id, disabled=is_open))
+    if not is_open:  # a closed review's link can be watched; the Watch cog handles the click
+        from cogs.watch.buttons import WatchReviewButton
+
+        view.add_item(WatchReviewButton(review_id))
     return view
 
 
