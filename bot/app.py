@@ -76,7 +76,8 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
         checker = LinkChecker(fetcher, settings.fetch, settings.analysis, rank_list=rank_list)
         stack.callback(checker.close)
         guild_settings = GuildSettingsRepo(db, settings.review, settings.checks, settings.watch)
-        watch = WatchService(WatchRepo(db), checker, guild_settings, settings.watch, random=random.Random().random)
+        watch = WatchService(WatchRepo(db), checker, guild_settings, settings.watch, random=random.Random().random,
+                             per_host=settings.fetch.per_host_concurrency)
         yield Services(
             settings=settings,
             db=db,

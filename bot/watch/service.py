@@ -39,7 +39,9 @@ class Checker(Protocol):
 
     def validate(self, url: str, target: str | None = None) -> tuple[str, str | None]: ...
 
-    async def check(self, url: str, *, target: str | None = None, keyword: str | None = None) -> Report: ...
+    async def check(
+        self, url: str, *, target: str | None = None, keyword: str | None = None, target_page: bool = True
+    ) -> Report: ...
 
 
 class IntervalSource(Protocol):
@@ -78,14 +80,19 @@ class WatchService:
         settings: WatchSettings,
         *,
         random: Callable[[], float],
+        per_host: int = 2,
     ) -> None:
         self.repo = repo
         self.checker = checker
         self.intervals = intervals
         self.settings = settings
         self.random = random
-        # Process-wide: at most `concurrency` re-checks at once, whatever the guild.
+        # Process-wide: at most `concurrency` re-checks at once, whatever the guild. A re-check first
+        # waits for its host (the fetcher's per-host limit, `per_host`) and only then takes a slot, so
+        # many watches on one site never hold every slot while they queue for that site.
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self._per_host = per_host
+        self._hosts: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
         # Watches being checked right now: a "check now" during a scheduled run must not observe
         # (and alert) twice against the same baseline.
         self._running: set[int] = set()
@@ -186,9 +193,20 @@ class WatchService:
 
     # -- one re-check ------------------------------------------------------------------------------
 
-    async def _check(self, url: str, target: str, keyword: str | None) -> Report:
-        async with self._slots:
-            return await self.checker.check(url, target=target, keyword=keyword)
+    async def _check(self, url: str, target: str, keyword: str | None, *, target_page: bool = True) -> Report:
+        host = host_of(url).lower()
+        entry = self._hosts.get(host)
+        if entry is None:
+            entry = self._hosts[host] = (asyncio.Semaphore(self._per_host), [0])
+        semaphore, users = entry
+        users[0] += 1
+        try:
+            async with semaphore, self._slots:
+                return await self.checker.check(url, target=target, keyword=keyword, target_page=target_page)
+        finally:
+            users[0] -= 1
+            if users[0] == 0 and self._hosts.get(host) is entry:
+                del self._hosts[host]
 
     async def _run_one(self, watch: Watch, now: float, interval_hours: float) -> WatchAlert | None:
         if watch.id in self._running:
@@ -197,7 +215,8 @@ class WatchService:
         try:
             baseline = await self.repo.last_success(watch.guild_id, watch.id)
             try:
-                report = await self._check(watch.source_url, watch.target, watch.keyword)
+                # The target's own page is not read again: the comparisons never use it.
+                report = await self._check(watch.source_url, watch.target, watch.keyword, target_page=False)
                 observation = observation_from_report(report, now)
             except FetchError as exc:
                 log.info("watch %s: fetch failed (%s)", watch.id, exc.kind)

@@ -18,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.analysis.report import Report
+from bot.ratelimit import Cooldown
 from bot.watch.service import WatchAlert, WatchError, WatchService
 from cogs.ui.moderators import is_moderator
 from cogs.ui.replies import send_error
@@ -38,6 +39,9 @@ class WatchCog(commands.Cog, name="Watch"):
         self.bot = bot
         # One run at a time per guild: the scheduler and a test (or a second trigger) never overlap.
         self._guild_locks: dict[int, asyncio.Lock] = {}
+        self.passes = 0  # scheduler passes finished (tests wait for the start-up pass)
+        # A command that fetches a page waits out the guild's /checklink cooldown, as a check does.
+        self.cooldown = Cooldown(bot.settings.checks.cooldown_seconds, lambda: self.bot.clock())
 
     @property
     def service(self) -> WatchService:
@@ -65,6 +69,7 @@ class WatchCog(commands.Cog, name="Watch"):
         for guild_id, result in zip(guild_ids, results, strict=True):
             if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                 log.error("watch run for guild %s failed", guild_id, exc_info=result)
+        self.passes += 1
 
     @scheduler.before_loop
     async def _wait_ready(self) -> None:
@@ -155,6 +160,8 @@ class WatchCog(commands.Cog, name="Watch"):
         if await self.service.repo.get(interaction.guild_id, id) is None:
             await send_error(interaction, f"There is no watch #{id} in this server.")
             return
+        if await self._cooling_down(interaction):
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             alert = await self.service.check_now(interaction.guild_id, id, self.bot.clock())
@@ -200,6 +207,14 @@ class WatchCog(commands.Cog, name="Watch"):
                         # The button sits in the review's thread; the alerts' own place is where it was asked.
                         channel_id=review.origin_channel_id)
 
+    async def _cooling_down(self, interaction: discord.Interaction) -> bool:
+        assert interaction.guild_id is not None
+        seconds = (await self.bot.services.guild_settings.get(interaction.guild_id)).check_cooldown_seconds
+        wait = self.cooldown.hit((interaction.guild_id, interaction.user.id), seconds)
+        if wait:
+            await send_error(interaction, f"Easy there: you can fetch another page in {wait:.0f} s.")
+        return bool(wait)
+
     async def _add(
         self,
         interaction: discord.Interaction,
@@ -220,6 +235,8 @@ class WatchCog(commands.Cog, name="Watch"):
                 self.service.validate(url, target)
             except WatchError as exc:
                 await send_error(interaction, str(exc))
+                return
+            if await self._cooling_down(interaction):
                 return
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         try:

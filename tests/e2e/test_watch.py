@@ -34,8 +34,15 @@ class Clock:
         self.now += seconds
 
 
-async def start_with_clock(bot_process: Any) -> tuple[Any, Clock]:
+async def scheduler_idle(fake: Any, bot: Any) -> None:
+    """The scheduler's start-up pass is over, so it cannot take the due watches of a test's step."""
+    cog = bot.get_cog("Watch")
+    await fake.wait_for(lambda: cog.passes >= 1, timeout=10, what="the first scheduler pass")
+
+
+async def start_with_clock(fake: Any, bot_process: Any) -> tuple[Any, Clock]:
     bot = await bot_process.start()
+    await scheduler_idle(fake, bot)
     clock = Clock()
     bot.clock = clock
     return bot, clock
@@ -67,7 +74,7 @@ async def add_watch(fake: Any, member: Any, channel: Any, url: str, **extra: str
 async def test_nofollow_footer_lost_and_back_each_alerted(fake_discord, bot_process, world, page_site: PageSite):
     guild, channel, members = world
     page_site.pages["/post"] = article(LINK)
-    bot, clock = await start_with_clock(bot_process)
+    bot, clock = await start_with_clock(fake_discord, bot_process)
     url = page_site.url("/post")
     reply = await add_watch(fake_discord, members[0], channel, url, keyword="compost bins")
     assert "Watching #1" in reply.embeds[0]["title"]
@@ -140,7 +147,7 @@ async def test_a_timeout_once_is_quiet_twice_is_unreachable(tmp_path, fake_disco
 
     page_site.extra["/flaky"] = flaky
     try:
-        bot, clock = await start_with_clock(process)
+        bot, clock = await start_with_clock(fake_discord, process)
         await add_watch(fake_discord, members[0], channel, page_site.url("/flaky"))
         cog = bot.get_cog("Watch")
         hang.set()
@@ -179,7 +186,7 @@ async def test_guild_isolation_and_who_may_remove(fake_discord, bot_process, wor
     outsider = other.add_member("outsider")
     page_site.pages["/a"] = article(LINK)
     page_site.pages["/b"] = article(LINK)
-    bot, clock = await start_with_clock(bot_process)
+    bot, clock = await start_with_clock(fake_discord, bot_process)
     await add_watch(fake_discord, members[0], channel, page_site.url("/a"))
     await add_watch(fake_discord, outsider, other_channel, page_site.url("/b"))
 
@@ -215,7 +222,7 @@ async def test_guild_isolation_and_who_may_remove(fake_discord, bot_process, wor
 async def test_check_now_and_bad_input_are_one_line_ephemeral(fake_discord, bot_process, world, page_site):
     guild, channel, members = world
     page_site.pages["/post"] = article(LINK)
-    bot, clock = await start_with_clock(bot_process)
+    bot, clock = await start_with_clock(fake_discord, bot_process)
     await add_watch(fake_discord, members[0], channel, page_site.url("/post"))
     page_site.pages["/post"] = article(LINK).replace("<head>", '<head><meta name="robots" content="noindex">')
     rec = await fake_discord.invoke_slash(members[1], channel, "watch check", {"id": 1})
@@ -242,13 +249,14 @@ async def test_check_now_and_bad_input_are_one_line_ephemeral(fake_discord, bot_
 async def test_watch_button_under_checklink(fake_discord, bot_process, world, page_site):
     guild, channel, members = world
     page_site.pages["/post"] = article(LINK)
-    bot, clock = await start_with_clock(bot_process)
+    bot, clock = await start_with_clock(fake_discord, bot_process)
     rec = await fake_discord.invoke_slash(members[0], channel, "checklink",
                                           {"url": page_site.url("/post"), "target": TARGET})
     reply = await rec.wait_reply(timeout=10)
     button = next(b for b in reply.buttons() if b["label"] == "Watch this link")
     hits = page_site.hits["/post"]
     await bot_process.restart()  # persistent: still works in a new process
+    await scheduler_idle(fake_discord, bot_process.bot)
     bot_process.bot.clock = clock
     click = await fake_discord.click(members[1], reply, button["custom_id"])
     answer = await click.wait_reply(timeout=10)
@@ -268,7 +276,7 @@ async def test_watch_button_under_checklink(fake_discord, bot_process, world, pa
 async def test_watch_button_on_a_closed_review_alerts_its_thread(fake_discord, bot_process, world, page_site):
     guild, channel, members = world
     page_site.pages["/post"] = article(LINK)
-    bot, clock = await start_with_clock(bot_process)
+    bot, clock = await start_with_clock(fake_discord, bot_process)
     requester = members[0]
     review, _ = await open_review(fake_discord, bot_process, requester, channel, page_site.url("/post"),
                                   target=TARGET)
