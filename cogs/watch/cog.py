@@ -23,7 +23,7 @@ from bot.watch.service import WatchAlert, WatchError, WatchService
 from cogs.ui.moderators import is_moderator
 from cogs.ui.replies import send_error
 from cogs.watch.buttons import WATCH_BUTTONS, WatchCheckButton
-from cogs.watch.render import MAX_EMBEDS_PER_MESSAGE, added_embed, alert_embed, check_embed, list_embed
+from cogs.watch.render import added_embed, alert_embed, batches, check_embed, list_embed
 
 if TYPE_CHECKING:
     from bot.client import SecondOpinionBot
@@ -105,8 +105,8 @@ class WatchCog(commands.Cog, name="Watch"):
         for alert in changed:
             by_channel.setdefault(channel or alert.watch.channel_id, []).append(alert_embed(alert))
         for channel_id, embeds in by_channel.items():
-            for start in range(0, len(embeds), MAX_EMBEDS_PER_MESSAGE):
-                await self._send(channel_id, embeds[start : start + MAX_EMBEDS_PER_MESSAGE])
+            for batch in batches(embeds):
+                await self._send(channel_id, batch)
         for alert in changed:
             thread_id = alert.watch.thread_id
             if thread_id and thread_id not in by_channel:

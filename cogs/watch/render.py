@@ -19,6 +19,7 @@ _BAD = frozenset({
 _GOOD = frozenset({rules.LINK_BACK, rules.REACHABLE, rules.INDEXABLE, rules.HTTP_OK, rules.ROBOTS_ALLOWED,
                    rules.CANONICAL_BACK})
 MAX_EMBEDS_PER_MESSAGE = 10
+MAX_EMBED_CHARS_PER_MESSAGE = 6000  # Discord's limit over all embeds of one message
 
 
 def _colour(kinds: Sequence[str]) -> discord.Colour:
@@ -46,7 +47,7 @@ def alert_embed(alert: WatchAlert) -> discord.Embed:
         lines.append(f"**{change.title}:** {_show(change.before)} → {_show(change.after)}")
         if change.evidence:
             lines.append(f"-# {safe(change.evidence, 300)}")
-    embed.description = clip("\n".join(lines), 4000)
+    embed.description = clip("\n".join(lines), 3000)  # several alerts must fit one message's 6,000
     # Named, never a mention: an alert must not ping the member who added the watch.
     embed.add_field(name="Added by", value=safe(watch.created_by_name, 100) or "a member", inline=True)
     if watch.review_id is not None:
@@ -134,3 +135,17 @@ def timeline_embed(timelines: Sequence[WatchTimeline], domain: str) -> discord.E
             inline=False,
         )
     return embed
+
+
+def batches(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Embeds grouped into as few messages as Discord allows (10 embeds, 6,000 characters each)."""
+    out: list[list[discord.Embed]] = []
+    size = 0
+    for embed in embeds:
+        length = len(embed)
+        if not out or len(out[-1]) >= MAX_EMBEDS_PER_MESSAGE or size + length > MAX_EMBED_CHARS_PER_MESSAGE:
+            out.append([])
+            size = 0
+        out[-1].append(embed)
+        size += length
+    return out

@@ -298,3 +298,30 @@ async def test_watch_button_on_a_closed_review_alerts_its_thread(fake_discord, b
         assert len(posted) == 1 and "Link lost" in alert_texts(posted[0])
         fields = {f["name"]: f["value"] for f in posted[0].embeds[0]["fields"]}
         assert fields["From review"] == f"#{review.id}" and fields["Added by"] == members[2].name
+
+
+async def test_one_run_is_grouped_into_one_message_in_the_watch_channel(fake_discord, bot_process, world,
+                                                                       page_site):
+    guild, channel, members = world
+    alerts_channel = guild.add_text_channel("link-alerts")
+    manager = guild.add_member("manager", [guild.add_role("Managers", int(Perm.MANAGE_GUILD))])
+    bot, clock = await start_with_clock(fake_discord, bot_process)
+    rec = await fake_discord.invoke_slash(manager, channel, "settings set",
+                                          {"watch_channel": alerts_channel, "watch_interval_hours": 24})
+    assert "Link watch channel" in (await rec.wait_reply()).embeds[0]["description"]
+    for i in range(3):
+        page_site.pages[f"/p{i}"] = article(LINK)
+        reply = await add_watch(fake_discord, members[i], channel, page_site.url(f"/p{i}"))
+        assert "every 24 h" in reply.embeds[0]["description"]
+    for i in range(3):
+        page_site.pages[f"/p{i}"] = article(NOFOLLOW)
+    before = len(fake_discord.messages_in(channel))
+    clock.advance(2 * 86400)  # the guild's own 24 h interval
+    alerts = await bot.get_cog("Watch").run_guild(guild.id)
+    assert len(alerts) == 3
+    posted = fake_discord.messages_in(alerts_channel)
+    assert len(posted) == 1 and len(posted[0].embeds) == 3
+    assert {f["value"] for e in posted[0].embeds for f in e["fields"] if f["name"] == "Added by"} == {
+        members[0].name, members[1].name, members[2].name}
+    assert len(fake_discord.messages_in(channel)) == before
+    assert_no_pings(fake_discord)
