@@ -37,6 +37,9 @@ class Observation:
     fingerprint: str | None = None
     error: str | None = None  # the fetch failure's kind (timeout, dns, ...)
     error_message: str | None = None
+    # What the analysis said about noindex / robots.txt, for an alert's evidence (not stored).
+    noindex_evidence: str | None = None
+    robots_evidence: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,15 +80,17 @@ def observation_from_report(report: Report, at: float) -> Observation:
     noindex = False
     robots_blocked: bool | None = None
     canonical: str | None = None
+    noindex_evidence: str | None = None
+    robots_evidence: str | None = None
     try:
         evidence = report.factor("indexability").evidence
     except KeyError:
         evidence = ()
     for line in evidence:
         if line.startswith(_NOINDEX):
-            noindex = True
+            noindex, noindex_evidence = True, line
         elif line.startswith(_ROBOTS_BLOCKED):
-            robots_blocked = True
+            robots_blocked, robots_evidence = True, line
         elif line.startswith(_ROBOTS_ALLOWED):
             robots_blocked = False
         elif (match := _CANONICAL_ELSEWHERE.match(line)) is not None:
@@ -103,6 +108,8 @@ def observation_from_report(report: Report, at: float) -> Observation:
         canonical=canonical,
         robots_blocked=robots_blocked,
         fingerprint=content_fingerprint(report.content.text),
+        noindex_evidence=noindex_evidence,
+        robots_evidence=robots_evidence,
     )
 
 
@@ -277,7 +284,8 @@ def compare(baseline: Observation | None, current: Observation, failures_before:
         if (b.anchor or "").casefold() != (c.anchor or "").casefold():
             changes.append(Change(ANCHOR_CHANGED, _quoted(b.anchor), _quoted(c.anchor)))
     if c.noindex and not b.noindex:
-        changes.append(Change(NOINDEX, "indexable", "noindex", evidence="meta robots or X-Robots-Tag says noindex"))
+        changes.append(Change(NOINDEX, "indexable", "noindex",
+                              evidence=c.noindex_evidence or "meta robots or X-Robots-Tag says noindex"))
     elif b.noindex and not c.noindex:
         changes.append(Change(INDEXABLE, "noindex", "indexable"))
     if c.canonical != b.canonical:
@@ -287,7 +295,8 @@ def compare(baseline: Observation | None, current: Observation, failures_before:
         else:
             changes.append(Change(CANONICAL_BACK, b.canonical or "?", "this page"))
     if b.robots_blocked is False and c.robots_blocked is True:
-        changes.append(Change(ROBOTS_DISALLOWED, "allowed", "disallowed", evidence="Googlebot may not crawl the page"))
+        changes.append(Change(ROBOTS_DISALLOWED, "allowed", "disallowed",
+                              evidence=c.robots_evidence or "Googlebot may not crawl the page"))
     elif b.robots_blocked is True and c.robots_blocked is False:
         changes.append(Change(ROBOTS_ALLOWED, "disallowed", "allowed"))
     similarity = content_similarity(b.fingerprint or "", c.fingerprint or "")

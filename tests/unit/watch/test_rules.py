@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from bot.analysis import PageContext, RobotsResult, analyze
+from bot.storage.guild_settings import GuildSettingsError, validate_setting
 from bot.watch import rules
 from bot.watch.rules import Observation, compare, content_fingerprint, content_similarity, next_due
 from tests.e2e.pages import _ARTICLE_BODY, article
@@ -65,7 +68,10 @@ def test_anchor_case_and_spacing_do_not_count():
 def test_indexability_http_and_redirect_changes():
     base = observe(article(LINK))
     html = article(LINK)
-    assert kinds(compare(base, observe(html.replace("<head>", '<head><meta name="robots" content="noindex">')), 0)) == ["noindex"]
+    noindex = compare(base, observe(html.replace("<head>", '<head><meta name="robots" content="noindex">')), 0)
+    assert kinds(noindex) == ["noindex"] and '<meta name="robots" content="noindex">' in noindex[0].evidence
+    header = compare(base, observe(html, headers=(("X-Robots-Tag", "googlebot: noindex"),)), 0)
+    assert kinds(header) == ["noindex"] and "X-Robots-Tag: googlebot: noindex" in header[0].evidence
     assert kinds(compare(base, observe(html, robots_allowed=False), 0)) == ["robots_disallowed"]
     moved = observe(html.replace("<head>", '<head><link rel="canonical" href="https://other.example/x">'))
     assert kinds(compare(base, moved, 0)) == ["canonical_moved"]
@@ -106,3 +112,11 @@ def test_next_due_jitter_comes_from_the_injected_random():
     low, high = next_due(0.0, 24, lambda: 0.0), next_due(0.0, 24, lambda: 0.999999)
     assert low == 24 * 3600 * 0.9 and abs(high - 24 * 3600 * 1.1) < 1
     assert next_due(0.0, 168, lambda: 0.5, failed=True) == rules.RETRY_SECONDS
+
+
+def test_guild_watch_settings_are_bounded():
+    assert validate_setting("watch_interval_hours", 24) == 24.0
+    for bad in (23.9, 721, "a week"):
+        with pytest.raises(GuildSettingsError, match="watch_interval_hours"):
+            validate_setting("watch_interval_hours", bad)
+    assert validate_setting("watch_channel_id", 123) == 123
