@@ -101,7 +101,10 @@ def validate_setting(field: str, value: Any) -> Any:
 _STORED = ", ".join(SETTING_FIELDS)
 # Tables holding a guild's data, children first. checks is another repository's table, but a
 # purge must leave nothing of the guild behind.
-_PURGE_TABLES = ("watch_observations", "watches", "votes", "vote_resets", "review_factor_messages", "audit_log", "reviews", "checks")
+_PURGE_TABLES = (
+    "watch_observations", "watches",
+    "votes", "vote_resets", "review_factor_messages", "audit_log", "reviews", "checks",
+)
 
 
 class GuildSettingsRepo:

@@ -8,6 +8,7 @@ from typing import Any
 import discord
 
 from cogs.ui.replies import send_error
+from cogs.watch.buttons import WatchReviewButton
 
 
 def _reviews_cog(interaction: discord.Interaction) -> Any:
@@ -79,8 +80,6 @@ def review_view(review_id: int, *, is_open: bool) -> discord.ui.View:
     view.add_item(ReviewActionButton("close", review_id, disabled=not is_open))
     view.add_item(ReviewActionButton("reopen", review_id, disabled=is_open))
     if not is_open:  # a closed review's link can be watched; the Watch cog handles the click
-        from cogs.watch.buttons import WatchReviewButton
-
         view.add_item(WatchReviewButton(review_id))
     return view
 

@@ -148,3 +148,18 @@ async def test_max_per_guild(db):
     await add(svc, checker, "https://a.test/1")
     with pytest.raises(WatchError, match="1 links already"):
         await add(svc, checker, "https://a.test/2")
+
+
+async def test_a_purged_guild_leaves_no_watch_behind(db):
+    from bot.storage.guild_settings import GuildSettingsRepo
+
+    checker = ScriptedChecker()
+    svc = service(db, checker)
+    await add(svc, checker, "https://a.test/x", guild_id=1)
+    await add(svc, checker, "https://a.test/x", guild_id=2)
+    repo = GuildSettingsRepo(db)
+    assert {1, 2} <= await repo.guilds_with_data()
+    await repo.mark_left(1, 10.0)
+    assert await repo.purge_guild(1, left_before=20.0)
+    rows = await db.fetchall("SELECT guild_id FROM watches UNION ALL SELECT guild_id FROM watch_observations")
+    assert [r[0] for r in rows] == [2, 2]
