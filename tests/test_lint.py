@@ -17,9 +17,9 @@ def test_ruff_clean():
 
 
 def test_domain_packages_do_not_import_discord():
-    # bot.analysis, bot.review, bot.storage, bot.fetch and bot.history are importable without Discord.
+    # bot.analysis, bot.review, bot.storage, bot.fetch, bot.history and bot.watch are importable without Discord.
     code = (
-        "import sys, bot.analysis, bot.fetch, bot.review, bot.storage.database, bot.history;"
+        "import sys, bot.analysis, bot.fetch, bot.review, bot.storage.database, bot.history, bot.watch.service;"
         "print('discord' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

@@ -146,6 +146,9 @@ class WatchService:
             raise WatchError(exc.user_message) from None
         return url, checked_target or target
 
+    async def get(self, guild_id: int, watch_id: int) -> Watch | None:
+        return await self.repo.get(guild_id, watch_id)
+
     async def listing(self, guild_id: int) -> list[tuple[Watch, StoredObservation | None]]:
         watches = await self.repo.in_guild(guild_id)
         return [(w, await self.repo.latest(guild_id, w.id)) for w in watches]

@@ -157,7 +157,7 @@ class WatchCog(commands.Cog, name="Watch"):
     @app_commands.describe(id="The watch number (see /watch list)")
     async def check(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:  # noqa: A002
         assert interaction.guild_id is not None
-        if await self.service.repo.get(interaction.guild_id, id) is None:
+        if await self.service.get(interaction.guild_id, id) is None:
             await send_error(interaction, f"There is no watch #{id} in this server.")
             return
         if await self._cooling_down(interaction):
