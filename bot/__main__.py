@@ -1,4 +1,4 @@
-"""Command line: run, sync, check, audit, history, doctor, backup.
+"""Command line: run, sync, check, audit, watch, history, doctor, backup.
 
 Errors are one line on stderr; exit codes: 0 done, 1 a fetch or runtime failure, 2 bad input or a
 refused URL.
@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         history = sub.add_parser("history", help="export a guild's review history")
         add_history_arguments(history)
+
+    from bot.watch.cli import add_watch_arguments
+
+    watch = sub.add_parser("watch", help="link watch: run the due re-checks, list a guild's watches")
+    add_watch_arguments(watch)
     return parser
 
 
@@ -291,6 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.history.cli import run_history
 
             return asyncio.run(run_history(args))
+        if args.command == "watch":
+            from bot.watch.cli import run_watch
+
+            return asyncio.run(run_watch(args))
         raise CliError(f"unknown command {args.command!r}")
     except CliError as exc:
         sys.stderr.write(f"error: {exc}\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import signal
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
@@ -28,6 +29,8 @@ from bot.storage.database import Database
 from bot.storage.guild_settings import GuildSettingsRepo
 from bot.storage.reviews import ReviewsRepo
 from bot.storage.votes import VotesRepo
+from bot.storage.watches import WatchRepo
+from bot.watch.service import WatchService
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,8 @@ class Services:
     # Bulk audits of backlink exports (/audit); `audit` above is the review audit log.
     bulk_audits: BulkAuditsRepo
     audits: AuditService
+    # Watches on accepted links (/watch), re-checked per guild.
+    watch: WatchService
 
     # The review use cases, while the cogs.review extension is loaded: they act through its
     # Discord board and vote desk, which exist only once the bot does (see review_service).
@@ -103,6 +108,9 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
                 ) from None
         checker = LinkChecker(fetcher, settings.fetch, settings.analysis, rank_list=rank_list)
         stack.callback(checker.close)
+        guild_settings = GuildSettingsRepo(db, settings.review, settings.checks, settings.watch)
+        watch = WatchService(WatchRepo(db), checker, guild_settings, settings.watch, random=random.Random().random,
+                             per_host=settings.fetch.per_host_concurrency)
         bulk_audits = BulkAuditsRepo(db)
         audits = AuditService(bulk_audits, fetcher, settings)
         # Closed before the fetcher and the database: running audits stop (and resume next start).
@@ -115,10 +123,11 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
             checks=ChecksRepo(db),
             reviews=ReviewsRepo(db),
             votes=VotesRepo(db),
-            guild_settings=GuildSettingsRepo(db, settings.review, settings.checks),
+            guild_settings=guild_settings,
             audit=AuditRepo(db),
             bulk_audits=bulk_audits,
             audits=audits,
+            watch=watch,
         )
 
 

@@ -150,11 +150,15 @@ class LinkChecker:
             target = normalize_url(target, self.fetch_settings)
         return url, target
 
-    async def check(self, url: str, *, target: str | None = None, keyword: str | None = None) -> Report:
+    async def check(
+        self, url: str, *, target: str | None = None, keyword: str | None = None, target_page: bool = True
+    ) -> Report:
+        """target_page=False skips reading the target's title and description (they only sharpen
+        relevance): a watch re-checking many links to one site would fetch that site every time."""
         url, target = self.validate(url, target)
         page_task = asyncio.create_task(self.fetcher.fetch_page(url))
         robots_task = asyncio.create_task(self.fetcher.robots(url))
-        target_task = asyncio.create_task(self._target_info(target)) if target else None
+        target_task = asyncio.create_task(self._target_info(target)) if target and target_page else None
         try:
             page = await page_task
         except BaseException:

@@ -28,6 +28,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "cogs.history",
     "cogs.guild_settings",
     "cogs.audit",
+    "cogs.watch",
 )
 
 

@@ -104,6 +104,20 @@ class AuditSettings:
 
 
 @dataclass(frozen=True)
+class WatchSettings:
+    """Link watch: re-checks of links the community accepted."""
+
+    # Hours between two re-checks of one watch; a guild may choose 24..720 for itself.
+    interval_hours: float = 168.0
+    # Re-checks running at once in this process (the fetcher's per-host limit applies too).
+    concurrency: int = 4
+    # Watches one guild may hold, so one server cannot make the bot crawl for everyone.
+    max_per_guild: int = 500
+    # Seconds between two looks for due watches.
+    tick_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = "INFO"
     format: str = "text"  # text | json
@@ -121,6 +135,7 @@ class Settings:
     checks: ChecksSettings = field(default_factory=ChecksSettings)
     review: ReviewDefaults = field(default_factory=ReviewDefaults)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     def with_token(self, token: str | None) -> Settings:
@@ -180,6 +195,12 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
         "progress_interval_seconds": ("float", 5.0, 3600.0),
         "max_file_bytes": ("int", 1024, 100 * 1024 * 1024),
     },
+    "watch": {
+        "interval_hours": ("float", 24.0, 720.0),
+        "concurrency": ("int", 1, 64),
+        "max_per_guild": ("int", 1, 100_000),
+        "tick_seconds": ("float", 1.0, 86400.0),
+    },
     "logging": {
         "level": ("choice", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
         "format": ("choice", "text", "json"),
@@ -190,7 +211,6 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
 }
 
 
-
 _SECTION_TYPES = {
     "discord": DiscordSettings,
     "storage": StorageSettings,
@@ -199,6 +219,7 @@ _SECTION_TYPES = {
     "checks": ChecksSettings,
     "review": ReviewDefaults,
     "audit": AuditSettings,
+    "watch": WatchSettings,
     "logging": LoggingSettings,
 }
 

@@ -19,6 +19,7 @@ from cogs.review.buttons import AskButton
 from cogs.review.render import community_note_text
 from cogs.ui.replies import send_error
 from cogs.ui.report_embed import domain_history_note, links_page_embed, report_embed
+from cogs.watch.buttons import WatchCheckButton
 
 if TYPE_CHECKING:
     from bot.client import SecondOpinionBot
@@ -172,6 +173,7 @@ class CheckLinkCog(commands.Cog, name="CheckLink"):
         view.add_item(LinksButton(check_id))
         if services.review is not None:
             view.add_item(AskButton(check_id))
+        view.add_item(WatchCheckButton(check_id))
         await interaction.followup.send(embed=embed, view=view)
 
     async def _community_note(self, guild_id: int, domain: str) -> str | None:

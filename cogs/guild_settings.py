@@ -29,6 +29,7 @@ PURGE_INTERVAL_HOURS = 1.0
 SettingName = Literal[
     "review_channel", "moderator_role", "min_votes", "deadline_hours", "member_age_hours",
     "account_age_days", "requester_may_vote", "check_cooldown", "review_cooldown",
+    "watch_channel", "watch_interval_hours",
 ]
 # Option name -> stored field.
 _OPTION_FIELDS: dict[str, str] = {
@@ -41,6 +42,8 @@ _OPTION_FIELDS: dict[str, str] = {
     "requester_may_vote": "requester_may_vote",
     "check_cooldown": "check_cooldown_seconds",
     "review_cooldown": "review_cooldown_seconds",
+    "watch_channel": "watch_channel_id",
+    "watch_interval_hours": "watch_interval_hours",
 }
 # The option names are spelled out for discord.py (the choices of /settings reset, the parameters
 # of /settings set); these keep them to the one list of stored settings.
@@ -118,6 +121,8 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
         requester_may_vote="Whether the member who asked for a review may vote on it",
         check_cooldown="Seconds between two /checklink runs of one member",
         review_cooldown="Seconds between two review requests of one member",
+        watch_channel="Where link watch alerts go (default: the review channel)",
+        watch_interval_hours="Hours between two re-checks of a watched link (24-720)",
     )
     async def set_(
         self,
@@ -131,6 +136,8 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
         requester_may_vote: bool | None = None,
         check_cooldown: float | None = None,
         review_cooldown: float | None = None,
+        watch_channel: discord.TextChannel | None = None,
+        watch_interval_hours: float | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         if await self._refuse_non_manager(interaction):
@@ -145,6 +152,8 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
             "requester_may_vote": requester_may_vote,
             "check_cooldown": check_cooldown,
             "review_cooldown": review_cooldown,
+            "watch_channel": watch_channel.id if watch_channel is not None else None,
+            "watch_interval_hours": watch_interval_hours,
         }
         changes = {_OPTION_FIELDS[name]: value for name, value in given.items() if value is not None}
         if not changes:

@@ -28,6 +28,7 @@ from cogs.ui.history_export import (
 )
 from cogs.ui.moderators import MODERATORS_ONLY, is_moderator
 from cogs.ui.replies import send_error
+from cogs.watch.render import timeline_embed
 
 if TYPE_CHECKING:
     from bot.client import SecondOpinionBot
@@ -142,7 +143,11 @@ class HistoryCog(commands.Cog, name="History"):
             await send_error(interaction, str(exc))
             return
         dossier = await domain_dossier(self.bot.services.db, interaction.guild_id, name, limit=10)
-        await interaction.response.send_message(embed=dossier_embed(interaction.guild_id, dossier), ephemeral=True)
+        embeds = [dossier_embed(interaction.guild_id, dossier)]
+        watched = timeline_embed(await self.bot.services.watch.timelines(interaction.guild_id, name), name)
+        if watched is not None:
+            embeds.append(watched)
+        await interaction.response.send_message(embeds=embeds, ephemeral=True)
 
     @history.command(name="stats", description="Your reviewer stats; moderators: anyone's, or the top reviewers")
     @app_commands.describe(member="Whose stats (moderators; leave empty for the leaderboard)")

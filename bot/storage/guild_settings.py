@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.review.rules import ReviewRules
-from bot.settings import ChecksSettings, ReviewDefaults, key_rule
+from bot.settings import ChecksSettings, ReviewDefaults, WatchSettings, key_rule
 from bot.storage.database import Database
 
 
@@ -35,6 +35,9 @@ class GuildSettings:
     updated_at: float | None  # None: nothing stored yet, all defaults
     # The fields the guild set itself (the rest come from the defaults), for a settings display.
     overridden: frozenset[str] = frozenset()
+    # Link watch: where alerts go (None: the review channel) and hours between re-checks.
+    watch_channel_id: int | None = None
+    watch_interval_hours: float = WatchSettings.interval_hours
 
     def review_rules(self, defaults: ReviewDefaults | None = None) -> ReviewRules:
         """The defaults' rules with this guild's values for the ones a guild sets."""
@@ -60,6 +63,8 @@ _RULES: dict[str, tuple[Any, ...]] = {
     "requester_may_vote": key_rule("review", "requester_may_vote"),
     "check_cooldown_seconds": key_rule("checks", "cooldown_seconds"),
     "review_cooldown_seconds": key_rule("review", "review_cooldown_seconds"),
+    "watch_channel_id": ("snowflake",),
+    "watch_interval_hours": key_rule("watch", "interval_hours"),
 }
 SETTING_FIELDS: tuple[str, ...] = tuple(_RULES)
 
@@ -96,23 +101,33 @@ def validate_setting(field: str, value: Any) -> Any:
 _STORED = ", ".join(SETTING_FIELDS)
 # Tables holding a guild's data, children first. checks is another repository's table, but a
 # purge must leave nothing of the guild behind.
-_PURGE_TABLES = ("votes", "vote_resets", "review_factor_messages", "audit_log", "reviews", "checks",
-                 "bulk_audit_rows", "bulk_audits", "audit_access")
+_PURGE_TABLES = (
+    "watch_observations", "watches",
+    "votes", "vote_resets", "review_factor_messages", "audit_log", "reviews", "checks",
+    "bulk_audit_rows", "bulk_audits", "audit_access",
+)
 
 
 class GuildSettingsRepo:
     def __init__(
-        self, db: Database, defaults: ReviewDefaults | None = None, checks: ChecksSettings | None = None
+        self,
+        db: Database,
+        defaults: ReviewDefaults | None = None,
+        checks: ChecksSettings | None = None,
+        watch: WatchSettings | None = None,
     ) -> None:
         self.db = db
         self.defaults = defaults or ReviewDefaults()
         self.checks = checks or ChecksSettings()
+        self.watch = watch or WatchSettings()
 
     def _default(self, field: str) -> Any:
         if field == "check_cooldown_seconds":
             return self.checks.cooldown_seconds
-        if field in ("review_channel_id", "moderator_role_id"):
+        if field in ("review_channel_id", "moderator_role_id", "watch_channel_id"):
             return None
+        if field == "watch_interval_hours":
+            return self.watch.interval_hours
         return getattr(self.defaults, field)
 
     async def get(self, guild_id: int) -> GuildSettings:
@@ -136,6 +151,9 @@ class GuildSettingsRepo:
             overridden=frozenset(overridden),
             **values,
         )
+
+    async def watch_interval_hours(self, guild_id: int) -> float:
+        return float((await self.get(guild_id)).watch_interval_hours)
 
     async def rules(self, guild_id: int) -> ReviewRules:
         return (await self.get(guild_id)).review_rules(self.defaults)
@@ -172,6 +190,7 @@ class GuildSettingsRepo:
         rows = await self.db.fetchall(
             "SELECT guild_id FROM guild_settings WHERE left_at IS NULL "
             "UNION SELECT DISTINCT guild_id FROM checks UNION SELECT DISTINCT guild_id FROM reviews "
+            "UNION SELECT DISTINCT guild_id FROM watches "
             "EXCEPT SELECT guild_id FROM guild_settings WHERE left_at IS NOT NULL"
         )
         return {int(r[0]) for r in rows}

@@ -7,6 +7,8 @@ from typing import Any
 
 import discord
 
+from cogs.watch.buttons import WatchReviewButton
+
 
 class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=r"so:ask:(?P<check>\d+)"):
     """On a /checklink reply: open a peer review of that stored check."""
@@ -68,6 +70,8 @@ def review_view(review_id: int, *, is_open: bool) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(ReviewActionButton("close", review_id, disabled=not is_open))
     view.add_item(ReviewActionButton("reopen", review_id, disabled=is_open))
+    if not is_open:  # a closed review's link can be watched; the Watch cog handles the click
+        view.add_item(WatchReviewButton(review_id))
     return view
 
 

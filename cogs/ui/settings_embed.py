@@ -16,6 +16,8 @@ LABELS: dict[str, str] = {
     "requester_may_vote": "Requester may vote",
     "check_cooldown_seconds": "/checklink cooldown",
     "review_cooldown_seconds": "Review request cooldown",
+    "watch_channel_id": "Link watch channel",
+    "watch_interval_hours": "Link watch interval",
 }
 
 
@@ -27,6 +29,10 @@ def setting_value(settings: GuildSettings, name: str) -> str:
     value = getattr(settings, name)
     if name == "review_channel_id":
         return f"<#{value}>" if value else "not set"
+    if name == "watch_channel_id":
+        return f"<#{value}>" if value else "not set (the review channel)"
+    if name == "watch_interval_hours":
+        return f"{_number(value)} h"
     if name == "moderator_role_id":
         return f"<@&{value}>" if value else "not set (Manage Server only)"
     if name == "deadline_hours":

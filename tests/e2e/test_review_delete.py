@@ -68,9 +68,10 @@ async def test_deleting_an_open_review_retires_its_thread_and_stops_its_votes(
     assert await _status(bot_process, review.id, "deleted")
     assert not any(m.embeds and m.embeds[0].get("title", "").startswith("Community verdict")
                    for m in fake_discord.messages_in(review.thread))
-    # The other review is untouched by the deletion: it kept its thread until its own close.
+    # The other review is untouched by the deletion: it kept its thread until its own close
+    # (a closed review's summary also offers to watch its link).
     assert other.summary.buttons() and [b["label"] for b in other.summary.buttons()] == [
-        "Close review", "Reopen (moderators)"]
+        "Close review", "Reopen (moderators)", "Watch this link"]
 
 
 async def test_discord_refusing_the_thread_changes_is_logged_not_shown_to_the_moderator(
