@@ -13,7 +13,12 @@ from bot.analysis import analyze
 
 from .test_report import assert_contract
 
-DATASET = Path(__file__).resolve().parents[3].parent / "shared" / "datasets" / "article-bodies"
+# The nearest shared/ among the repository's ancestors: a git worktree sits a level deeper.
+DATASET = next(
+    (up / "shared" / "datasets" / "article-bodies" for up in Path(__file__).resolve().parents[3].parents
+     if (up / "shared" / "datasets" / "article-bodies" / "ground-truth.json").is_file()),
+    Path(__file__).resolve().parents[3].parent / "shared" / "datasets" / "article-bodies",
+)
 pytestmark = pytest.mark.skipif(not (DATASET / "ground-truth.json").is_file(), reason="shared dataset not present")
 
 TARGET_URL = "https://acme-shoes.example/guide"
