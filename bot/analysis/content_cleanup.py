@@ -26,13 +26,46 @@ def boilerplate_inside(mains: list[LexborNode]) -> list[LexborNode]:
         main_len = len(main.text(strip=True)) or 1
         drops.extend(main.css(DROP_TAGS))
         for node in main.css("[class], [id]"):
-            if is_drop_name(names(node)) and not _is_prose(node, main_len):
+            if is_drop_name(names(node)) and not _is_prose(node, main_len) and not _is_quote(node):
                 drops.append(node)
         for node in main.css(LINK_LISTS):
             text_len = len(node.text(strip=True))
             if 0 < text_len <= main_len * 0.5 and link_chars(node) > text_len * 0.5:
-                drops.append(node)
+                # One link alone between the article's paragraphs is a call to action of the
+                # article (a deal's "get it at ..." line, a product link); a list of other stories
+                # has several, or is cut into one-link pieces that follow each other.
+                if node.css_first("a ~ a, li ~ li") is not None or _next_to_link_block(node):
+                    drops.append(node)
     return drops
+
+
+def _element_sibling(node: LexborNode, forward: bool) -> LexborNode | None:
+    sibling = node.next if forward else node.prev
+    while sibling is not None and not sibling.is_element_node:
+        sibling = sibling.next if forward else sibling.prev
+    return sibling
+
+
+def _next_to_link_block(node: LexborNode) -> bool:
+    for forward in (False, True):
+        sibling = _element_sibling(node, forward)
+        if sibling is None or sibling.tag == "br":
+            continue
+        text_len = len(sibling.text(strip=True))
+        if text_len and link_chars(sibling) > text_len * 0.5:
+            return True
+    return False
+
+
+def _is_quote(node: LexborNode) -> bool:
+    """Quoted matter the article embeds (a post, a statement) is the article's, whatever the
+    embed's wrapper is called ("social-embed")."""
+    if node.tag == "blockquote":
+        return True
+    quote = node.css_first("blockquote")
+    if quote is None:
+        return False
+    return len(quote.text(strip=True)) >= 0.8 * len(node.text(strip=True))
 
 
 def _is_prose(node: LexborNode, main_len: int) -> bool:

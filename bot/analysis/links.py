@@ -8,6 +8,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.analysis.anchors import classify_anchor_fast
 from bot.analysis.content import DROP_ATTR, MAIN_ATTR, MainContent
+from bot.analysis.content_links import ArticleLinks
 from bot.analysis.hiding import HidingRule, apply_rules, explain_rule, hiding_rules
 from bot.analysis.regions import MARKED, PathClassifier, hidden_elements
 from bot.analysis.report import Link, rel_tokens
@@ -125,6 +126,9 @@ def scan_links(
     root_state = classifier.root
     state_of = classifier.state_of
     step = classifier.step
+    # Furniture inside the article (promoted headlines, story lists, calls to subscribe, share
+    # links) is told apart only when an article was found: otherwise nothing is "the article".
+    furniture = ArticleLinks().furniture if classifier.has_main else None
     # Navigation and footer repeat the same hrefs: resolve each distinct href once per page.
     resolved_cache: dict[str, tuple[str, str, str, str, bool, bool] | None] = {}
     # (site, brand, internal) per host: most links of a page point at a handful of hosts.
@@ -184,6 +188,9 @@ def scan_links(
                 state = state_of(parent)
         if mid in special:
             state = step(state, mid, tag, node)
+        placed = state[0]
+        if placed == "content" and furniture is not None and furniture(node, url, text, internal):
+            placed = "other"
         hidden_by = state[1]
         hidden_reason = None if hidden_by is None else hidden_get(hidden_by, "hidden")
         # A Link per link: filling its __dict__ in one go costs half of the frozen dataclass'
@@ -197,7 +204,7 @@ def scan_links(
                 "anchor_text": text,
                 "anchor_class": classify(text, is_image, brand, keyword),
                 "rel": rels,
-                "placement": state[0],
+                "placement": placed,
                 "internal": internal,
                 "hidden": hidden_reason is not None,
             },

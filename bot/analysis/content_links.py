@@ -1,0 +1,134 @@
+"""Which links inside the main content belong to the article, and which are furniture it carries.
+
+content.py finds the article and marks the blocks inside it that are boilerplate by their names
+and shapes. Some furniture sits in plain article paragraphs and lists, with nothing in its markup
+to tell it apart: a site's own headline promoted in a paragraph of its own ("Related: ..."), a
+list of the site's stories after a short heading, a newsletter or app call, a share link whose
+text is a sentence of the article. These are told by what the link is, where it points and what
+surrounds it, as a reader would tell them, and only for links already placed in the content.
+
+Every look-up is per link's block (cached per page), so a page costs a few text reads per
+in-content link.
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborNode
+
+# Elements that make a block of text of their own.
+_BLOCKS = frozenset(
+    {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "dd", "dt", "blockquote", "section",
+     "article", "center", "figcaption", "header", "footer", "aside", "main", "body"}
+)
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_MAX_CLIMB = 6
+_TOKEN_RE = re.compile(r"\w+")
+# A promoted headline: the whole block is one link of at least this many words, with at most a
+# short lead-in ("Related:", "Read more:").
+PROMO_MIN_WORDS = 3
+PROMO_MAX_LEAD_WORDS = 3
+# A call to subscribe, sign up or get the app is a short line, never a paragraph of the article.
+CALL_MAX_CHARS = 200
+_CALL_RE = re.compile(
+    r"subscri|newsletter|\bsign[\s-]?up\b|\bjoin our\b|\bfollow us\b|\bget the\b[^.]{0,40}\bapp\b|"
+    r"\bdownload (?:the|our)\b[^.]{0,40}\bapp\b|\bon the go\b|inscreva|\bassine\b|suscr[ií]b|abonne|abonnier|"
+    r"iscriviti|подпис",
+    re.I,
+)
+# Share buttons reach a network's share form; their text may be any sentence of the article.
+_SHARE_HREF_RE = re.compile(r"/intent/(?:tweet|post)|/share(?:r|article)?(?:\.php)?(?:[/?]|$)|[?&]share=", re.I)
+_SHARE_TEXT_RE = re.compile(r"\b(?:tweet|share) this\b|\bclick to (?:tweet|share)\b", re.I)
+# A list's heading, when the list is a list of other stories: a short line, not a sentence.
+LABEL_MAX_CHARS = 60
+# Neighbouring stories: "Next article", "Previous story", "Older post" ...
+_NEXT_PREV_RE = re.compile(r"^\W*(?:next|previous|prev|newer|older)\b", re.I)
+
+
+def _words(text: str) -> int:
+    return len(_TOKEN_RE.findall(text))
+
+
+def _block_of(link: LexborNode) -> LexborNode | None:
+    cur = link.parent
+    for _ in range(_MAX_CLIMB):
+        if cur is None:
+            return None
+        if cur.tag in _BLOCKS:
+            return cur
+        cur = cur.parent
+    return None
+
+
+def _element_sibling(node: LexborNode, forward: bool) -> LexborNode | None:
+    sibling = node.next if forward else node.prev
+    while sibling is not None and not sibling.is_element_node:
+        sibling = sibling.next if forward else sibling.prev
+    return sibling
+
+
+class ArticleLinks:
+    """Decides, per in-content link, whether it is furniture; one per page (caches per block)."""
+
+    def __init__(self) -> None:
+        self._block_text: dict[int, str] = {}
+        self._story_list: dict[int, bool] = {}
+
+    def _text(self, node: LexborNode) -> str:
+        mid = node.mem_id
+        text = self._block_text.get(mid)
+        if text is None:
+            text = self._block_text[mid] = " ".join(node.text(separator=" ").split())
+        return text
+
+    def furniture(self, link: LexborNode, href: str, text: str, internal: bool) -> bool:
+        """Whether an in-content link (resolved `href`, anchor `text`) is not part of the article."""
+        if _SHARE_HREF_RE.search(href) or _SHARE_TEXT_RE.search(text):
+            return True
+        block = _block_of(link)
+        if block is None:
+            return False
+        block_text = self._text(block)
+        # The call is the link itself ("Subscribe to our newsletter"); a link in a sentence about
+        # signing up for something ("sign up for the bundle <a>using the same email</a>") is the
+        # article's own matter.
+        if len(block_text) <= CALL_MAX_CHARS and _CALL_RE.search(text):
+            return True
+        if not internal:
+            # Outbound links in the article are what the page vouches for: citations, sources,
+            # the product a deal line points at. Only the site's own furniture is told apart.
+            return False
+        if _NEXT_PREV_RE.match(block_text) and len(block_text) <= LABEL_MAX_CHARS:
+            return True
+        if block.tag != "li" and self._promo(block_text, text):
+            return True
+        if block.tag == "li":
+            parent = block.parent
+            if parent is not None and parent.tag in ("ul", "ol"):
+                return self._is_story_list(parent)
+        return False
+
+    @staticmethod
+    def _promo(block_text: str, link_text: str) -> bool:
+        """A block that is one of the site's headlines: the link with at most a short lead-in."""
+        link_words = _words(link_text)
+        if link_words < PROMO_MIN_WORDS or "http" in link_text or "www." in link_text:
+            return False
+        return _words(block_text) - link_words <= PROMO_MAX_LEAD_WORDS and link_text in block_text
+
+    def _is_story_list(self, items: LexborNode) -> bool:
+        """A list of the site's stories under a short heading: every item is a link."""
+        mid = items.mem_id
+        known = self._story_list.get(mid)
+        if known is not None:
+            return known
+        found = False
+        label = _element_sibling(items, False)
+        if label is not None and (label.tag in _HEADINGS or label.tag in ("div", "p", "span", "strong", "b")):
+            label_text = self._text(label)
+            if 0 < len(label_text) <= LABEL_MAX_CHARS and not label_text.endswith("."):
+                rows = [li for li in items.iter() if li.tag == "li"]
+                found = len(rows) >= 2 and all(li.css_first("a[href]") is not None for li in rows)
+        self._story_list[mid] = found
+        return found
