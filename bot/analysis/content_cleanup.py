@@ -7,6 +7,8 @@ letting lexbor produce the text of everything else in one call per subtree.
 
 from __future__ import annotations
 
+import re
+
 from selectolax.lexbor import LexborNode
 
 from bot.analysis.content_names import is_drop_name, names
@@ -20,11 +22,22 @@ NOT_TEXT = "script, style, noscript, template, svg, button, select, textarea, [h
 LINK_LISTS = "div, section, ul, ol, table, dl"
 
 
-def boilerplate_inside(mains: list[LexborNode]) -> list[LexborNode]:
+def boilerplate_inside(mains: list[LexborNode]) -> tuple[list[LexborNode], list[LexborNode]]:
+    """(boilerplate blocks, blocks of the article that are not its running text) inside `mains`.
+
+    The second kind are the article's own boxes: a figure whose links are its pictures, an aside
+    that is a note in prose. Their links are the article's; their text is not the story's.
+    """
     drops: list[LexborNode] = []
+    notes: list[LexborNode] = []
     for main in mains:
         main_len = len(main.text(strip=True)) or 1
-        drops.extend(main.css(DROP_TAGS))
+        for node in main.css(DROP_TAGS):
+            tag = node.tag
+            if (tag == "figure" and _pictures_only(node)) or (tag == "aside" and _is_note(node)):
+                notes.append(node)
+            else:
+                drops.append(node)
         for node in main.css("[class], [id]"):
             if is_drop_name(names(node)) and not _is_prose(node, main_len) and not _is_quote(node):
                 drops.append(node)
@@ -33,10 +46,47 @@ def boilerplate_inside(mains: list[LexborNode]) -> list[LexborNode]:
             if 0 < text_len <= main_len * 0.5 and link_chars(node) > text_len * 0.5:
                 # One link alone between the article's paragraphs is a call to action of the
                 # article (a deal's "get it at ..." line, a product link); a list of other stories
-                # has several, or is cut into one-link pieces that follow each other.
-                if node.css_first("a ~ a, li ~ li") is not None or _next_to_link_block(node):
+                # has several, or is cut into one-link pieces that follow each other. Links
+                # that are all offers to buy are the article's shopping box.
+                if (
+                    node.css_first("a ~ a, li ~ li") is not None or _next_to_link_block(node)
+                ) and not _is_shopping(node):
                     drops.append(node)
-    return drops
+    return drops, notes
+
+
+# An offer to buy, as shopping boxes word their links: a price, a shop's call, a retailer named
+# after "at"/"on"/"from", or the affiliate disclosure the box carries.
+_OFFER_RE = re.compile(
+    r"[$€£¥₹]\s?\d|\d\s?(?:[$€£¥₹]|eur|usd)\b|\b(?:buy|shop|order|get it|see it|view deal|check price|"
+    r"available)\b",
+    re.I,
+)
+# "Also at Walmart", "On Amazon": a shop's name is capitalised, so this one keeps case.
+_RETAILER_RE = re.compile(r"^\W*(?:[Aa]lso |[Nn]ow )?(?:[Aa]t|[Oo]n|[Ff]rom) [A-Z]")
+_DISCLOSURE_RE = re.compile(r"commission|affiliate", re.I)
+
+
+def _is_shopping(node: LexborNode) -> bool:
+    """A box of offers in the article: every link with text is an offer to buy, or the box
+    discloses that its links earn a commission."""
+    links = [text for a in node.css("a") if (text := " ".join(a.text(separator=" ").split()))]
+    if not links:
+        return False
+    if all(_OFFER_RE.search(text) or _RETAILER_RE.match(text) for text in links):
+        return True
+    return len(links) <= 5 and _DISCLOSURE_RE.search(node.text(separator=" ")) is not None
+
+
+def _pictures_only(figure: LexborNode) -> bool:
+    """A figure of the article: its links (if any) are its pictures, no text of their own."""
+    return all(not a.text(strip=True) for a in figure.css("a"))
+
+
+def _is_note(aside: LexborNode) -> bool:
+    """An aside in prose (an editor's note, a boxed explanation) rather than a list of links."""
+    text = aside.text(strip=True)
+    return len(text) >= 80 and ". " in text and link_chars(aside) < len(text) * 0.3
 
 
 def _element_sibling(node: LexborNode, forward: bool) -> LexborNode | None:
@@ -74,10 +124,11 @@ def _is_prose(node: LexborNode, main_len: int) -> bool:
     return text_len > main_len * 0.3 and link_chars(node) < text_len * 0.3
 
 
-def visible_text(mains: list[LexborNode], drop_attr: str) -> str:
+def visible_text(mains: list[LexborNode], skip_attrs: tuple[str, ...]) -> str:
     parts: list[str] = []
+    marked = ", ".join(f"[{attr}]" for attr in skip_attrs)
     for main in mains:
-        skipped = main.css(f"[{drop_attr}], {NOT_TEXT}")
+        skipped = main.css(f"{marked}, {NOT_TEXT}")
         if not skipped:
             parts.append(main.text(separator=" "))
             continue

@@ -40,6 +40,8 @@ _CALL_RE = re.compile(
 # Share buttons reach a network's share form; their text may be any sentence of the article.
 _SHARE_HREF_RE = re.compile(r"/intent/(?:tweet|post)|/share(?:r|article)?(?:\.php)?(?:[/?]|$)|[?&]share=", re.I)
 _SHARE_TEXT_RE = re.compile(r"\b(?:tweet|share) this\b|\bclick to (?:tweet|share)\b", re.I)
+# The page says so itself: a tag of the post, the next or previous one in a series.
+_FURNITURE_RELS = frozenset({"tag", "next", "prev", "previous"})
 # A list's heading, when the list is a list of other stories: a short line, not a sentence.
 LABEL_MAX_CHARS = 60
 # Neighbouring stories: "Next article", "Previous story", "Older post" ...
@@ -74,6 +76,7 @@ class ArticleLinks:
     def __init__(self) -> None:
         self._block_text: dict[int, str] = {}
         self._story_list: dict[int, bool] = {}
+        self._promo_block: dict[int, bool] = {}
 
     def _text(self, node: LexborNode) -> str:
         mid = node.mem_id
@@ -82,8 +85,13 @@ class ArticleLinks:
             text = self._block_text[mid] = " ".join(node.text(separator=" ").split())
         return text
 
-    def furniture(self, link: LexborNode, href: str, text: str, internal: bool) -> bool:
-        """Whether an in-content link (resolved `href`, anchor `text`) is not part of the article."""
+    def furniture(
+        self, link: LexborNode, href: str, text: str, internal: bool, rels: tuple[str, ...] = ()
+    ) -> bool:
+        """Whether an in-content link (resolved `href`, anchor `text`, `rel` tokens) is not part of
+        the article."""
+        if rels and _FURNITURE_RELS.intersection(rels):
+            return True
         if _SHARE_HREF_RE.search(href) or _SHARE_TEXT_RE.search(text):
             return True
         block = _block_of(link)
@@ -101,7 +109,7 @@ class ArticleLinks:
             return False
         if _NEXT_PREV_RE.match(block_text) and len(block_text) <= LABEL_MAX_CHARS:
             return True
-        if block.tag != "li" and self._promo(block_text, text):
+        if block.tag != "li" and self._promo(block, block_text):
             return True
         if block.tag == "li":
             parent = block.parent
@@ -109,13 +117,27 @@ class ArticleLinks:
                 return self._is_story_list(parent)
         return False
 
-    @staticmethod
-    def _promo(block_text: str, link_text: str) -> bool:
-        """A block that is one of the site's headlines: the link with at most a short lead-in."""
-        link_words = _words(link_text)
-        if link_words < PROMO_MIN_WORDS or "http" in link_text or "www." in link_text:
-            return False
-        return _words(block_text) - link_words <= PROMO_MAX_LEAD_WORDS and link_text in block_text
+    def _promo(self, block: LexborNode, block_text: str) -> bool:
+        """A block made of the site's headlines: one or more links of several words each, with at
+        most a short lead-in ("Related:", "Don't miss") and no sentence of its own."""
+        mid = block.mem_id
+        known = self._promo_block.get(mid)
+        if known is not None:
+            return known
+        found = False
+        link_words = 0
+        for a in block.css("a"):
+            words = _words(a.text(separator=" "))
+            if words:
+                link_text = a.text()
+                if words < PROMO_MIN_WORDS or "http" in link_text or "www." in link_text:
+                    link_words = 0
+                    break
+                link_words += words
+        if link_words:
+            found = _words(block_text) - link_words <= PROMO_MAX_LEAD_WORDS
+        self._promo_block[mid] = found
+        return found
 
     def _is_story_list(self, items: LexborNode) -> bool:
         """A list of the site's stories under a short heading: every item is a link."""

@@ -27,7 +27,8 @@ DROP_RE = re.compile(
     r"comment|disqus|related|share|sharing|social|sponsor|promo|advert|\bads?\b|ad-slot|ad-container|"
     r"ad-wrapper|dfp|banner|breadcrumb|newsletter|subscribe|signup|author-?box|\btags?\b|pagination|"
     r"outbrain|taboola|recommend|trending|most-?read|popular|toolbar|caption|credit|gallery|"
-    r"read-?more|more-?stories|see-?also|also-?read|rollover|tooltip|byline",
+    r"read-?more|more-?stories|see-?also|also-?read|rollover|tooltip|byline|next-?prev|prev-?next|"
+    r"post-?navigation|adjacent-?post",
     re.I,
 )
 

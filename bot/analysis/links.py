@@ -189,7 +189,7 @@ def scan_links(
         if mid in special:
             state = step(state, mid, tag, node)
         placed = state[0]
-        if placed == "content" and furniture is not None and furniture(node, url, text, internal):
+        if placed == "content" and furniture is not None and furniture(node, url, text, internal, rels):
             placed = "other"
         hidden_by = state[1]
         hidden_reason = None if hidden_by is None else hidden_get(hidden_by, "hidden")
