@@ -12,6 +12,8 @@ hash is the node's address, so equality is only asked of the same node).
 
 from __future__ import annotations
 
+import re
+
 from selectolax.lexbor import LexborNode
 
 from bot.analysis.content_names import class_weight
@@ -50,6 +52,26 @@ TAG_BONUS = {
 }
 # Ancestors beyond the third one get no votes: a page's <body> must not win by sheer size.
 _ANCESTOR_SHARES = (1.0, 0.5, 1.0 / 3.0)
+
+
+# A long reader comment can outweigh a short article; a candidate inside the comments keeps only
+# this share of its score.
+COMMENT_SHARE = 0.2
+_COMMENTS_RE = re.compile(r"(?:^|[\s_-])comments?(?:$|[\s_-])|disqus", re.I)
+_COMMENT_CLIMB = 8
+
+
+def _inside_comments(node: LexborNode) -> bool:
+    cur = node.parent
+    for _ in range(_COMMENT_CLIMB):
+        if cur is None or cur.tag in ("body", "html"):
+            return False
+        attrs = cur.attributes
+        label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+        if ("omment" in label or "isqus" in label) and _COMMENTS_RE.search(label):
+            return True
+        cur = cur.parent
+    return False
 
 
 def link_chars(node: LexborNode) -> int:
@@ -114,7 +136,10 @@ class _Scorer:
         if score is None:
             text_len = len(node.text(strip=True))
             density = min(1.0, link_chars(node) / text_len) if text_len else 1.0
-            score = self._final[node] = raw * (1.0 - density)
+            score = raw * (1.0 - density)
+            if score > 0 and _inside_comments(node):
+                score *= COMMENT_SHARE
+            self._final[node] = score
         return score
 
     def near(self, floor: float) -> list[tuple[LexborNode, float]]:
@@ -208,7 +233,25 @@ def _with_siblings(top: LexborNode, top_score: float, scorer: _Scorer) -> list[L
             chosen.append(sibling)
         elif sibling.tag == "p" and _is_prose_paragraph(sibling):
             chosen.append(sibling)
+        elif sibling.tag in _CHUNKS and _is_prose_chunk(sibling):
+            chosen.append(sibling)
     return chosen
+
+
+# An article cut into blocks between ads and embeds: a sibling block of the article that holds
+# prose paragraphs of its own is the article's, however short it is.
+_CHUNKS = frozenset({"div", "section"})
+
+
+def _is_prose_chunk(node: LexborNode) -> bool:
+    if class_weight(node) < 0:
+        return False
+    paragraphs = [p for p in node.css("p") if _is_prose_paragraph(p)]
+    if not paragraphs:
+        return False
+    prose = sum(len(p.text(strip=True)) for p in paragraphs)
+    text_len = len(node.text(strip=True))
+    return prose >= 0.6 * text_len and link_chars(node) < 0.25 * text_len
 
 
 def _is_prose_paragraph(node: LexborNode) -> bool:
