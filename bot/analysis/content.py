@@ -23,8 +23,8 @@ from bot.analysis.content_scoring import choose_main
 
 MAIN_ATTR = "data-so-main"
 DROP_ATTR = "data-so-drop"
-# The article's own boxes (a figure of its pictures, a note in prose): their links are the
-# article's, their text is not the story's running text.
+# The article's own boxes (a note in prose): their links are the article's, their text is not
+# the story's running text.
 NOTE_ATTR = "data-so-note"
 
 __all__ = ["DROP_ATTR", "MAIN_ATTR", "NOTE_ATTR", "MainContent", "find_main_content"]

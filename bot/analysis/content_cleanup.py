@@ -25,8 +25,9 @@ LINK_LISTS = "div, section, ul, ol, table, dl"
 def boilerplate_inside(mains: list[LexborNode]) -> tuple[list[LexborNode], list[LexborNode]]:
     """(boilerplate blocks, blocks of the article that are not its running text) inside `mains`.
 
-    The second kind are the article's own boxes: a figure whose links are its pictures, an aside
-    that is a note in prose. Their links are the article's; their text is not the story's.
+    The second kind are the article's own boxes, asides that are notes in prose: their links are
+    the article's; their text is not the story's. (A figure stays boilerplate for its caption and
+    credits; the link analysis takes the picture link of an article's figure as content.)
     """
     drops: list[LexborNode] = []
     notes: list[LexborNode] = []
@@ -34,7 +35,7 @@ def boilerplate_inside(mains: list[LexborNode]) -> tuple[list[LexborNode], list[
         main_len = len(main.text(strip=True)) or 1
         for node in main.css(DROP_TAGS):
             tag = node.tag
-            if (tag == "figure" and _pictures_only(node)) or (tag == "aside" and _is_note(node)):
+            if tag == "aside" and _is_note(node):
                 notes.append(node)
             else:
                 drops.append(node)
@@ -76,11 +77,6 @@ def _is_shopping(node: LexborNode) -> bool:
     if all(_OFFER_RE.search(text) or _RETAILER_RE.match(text) for text in links):
         return True
     return len(links) <= 5 and _DISCLOSURE_RE.search(node.text(separator=" ")) is not None
-
-
-def _pictures_only(figure: LexborNode) -> bool:
-    """A figure of the article: its links (if any) are its pictures, no text of their own."""
-    return all(not a.text(strip=True) for a in figure.css("a"))
 
 
 def _is_note(aside: LexborNode) -> bool:

@@ -180,7 +180,70 @@ def choose_main(body: LexborNode) -> list[LexborNode]:
     if found is None or found[1] <= 0:
         return []
     top, top_score = _common_container(found[0], found[1], scorer)
-    return _with_siblings(top, top_score, scorer)
+    return _with_repeated_chunks(top, _with_siblings(top, top_score, scorer))
+
+
+# How far up an article's wrapper may be repeated for each of its chunks (row > column > body).
+CHUNK_CLIMB = 3
+CHUNK_MIN_CHARS = 80
+
+
+def _signature(node: LexborNode) -> tuple[str, str]:
+    return node.tag or "", node.attributes.get("class") or ""
+
+
+def _element_children(node: LexborNode) -> list[LexborNode]:
+    return [child for child in node.iter() if child.is_element_node]
+
+
+def _same_place(start: LexborNode, path: list[tuple[str, str]]) -> list[LexborNode]:
+    """The nodes reached from `start` by following `path` (signatures of successive children)."""
+    level = [start]
+    for signature in path:
+        level = [child for node in level for child in _element_children(node) if _signature(child) == signature]
+        if not level:
+            break
+    return level
+
+
+def _with_repeated_chunks(top: LexborNode, chosen: list[LexborNode]) -> list[LexborNode]:
+    """An article the CMS cut into chunks between ads and embeds repeats the same wrapper for each
+    chunk (``div.row > div.column > div.story-chunk``): the chunks in the same place of the
+    wrapper's repeats, beside the article's, are the article's too, however short."""
+    path: list[tuple[str, str]] = []
+    anchor = top
+    result = chosen
+    for _ in range(CHUNK_CLIMB):
+        path.insert(0, _signature(anchor))
+        parent = anchor.parent
+        if parent is None or parent.tag in ("body", "html", "-document"):
+            break
+        if len(path) > 1:
+            # At the first level the siblings were judged by _with_siblings already.
+            before: list[LexborNode] = []
+            after: list[LexborNode] = []
+            seen_anchor = False
+            for sibling in _element_children(parent):
+                if sibling.mem_id == anchor.mem_id:
+                    seen_anchor = True
+                    continue
+                if _signature(sibling) != path[0]:
+                    continue
+                for chunk in _same_place(sibling, path[1:]):
+                    if _has_prose(chunk):
+                        (after if seen_anchor else before).append(chunk)
+            result = before + result + after
+        anchor = parent
+    return result
+
+
+def _has_prose(node: LexborNode) -> bool:
+    """A paragraph of prose, inline citations and all (a chunk may be one cited sentence)."""
+    for p in node.css("p"):
+        text = p.text(strip=True)
+        if len(text) >= CHUNK_MIN_CHARS and link_chars(p) < len(text) * 0.5:
+            return True
+    return False
 
 
 def _chain(node: LexborNode) -> list[LexborNode]:
