@@ -94,18 +94,21 @@ class ArticleLinks:
             return True
         if _SHARE_HREF_RE.search(href) or _SHARE_TEXT_RE.search(text):
             return True
+        # The call is the link itself ("Subscribe to our newsletter"), in a short line of its own;
+        # a link in a sentence about signing up for something ("sign up for the bundle <a>using
+        # the same email</a>") is the article's own matter.
+        calls = _CALL_RE.search(text) is not None
+        if not (calls or internal):
+            # Outbound links in the article are what the page vouches for: citations, sources,
+            # the product a deal line points at. Only the site's own furniture is told apart.
+            return False
         block = _block_of(link)
         if block is None:
             return False
         block_text = self._text(block)
-        # The call is the link itself ("Subscribe to our newsletter"); a link in a sentence about
-        # signing up for something ("sign up for the bundle <a>using the same email</a>") is the
-        # article's own matter.
-        if len(block_text) <= CALL_MAX_CHARS and _CALL_RE.search(text):
+        if calls and len(block_text) <= CALL_MAX_CHARS:
             return True
         if not internal:
-            # Outbound links in the article are what the page vouches for: citations, sources,
-            # the product a deal line points at. Only the site's own furniture is told apart.
             return False
         if _NEXT_PREV_RE.match(block_text) and len(block_text) <= LABEL_MAX_CHARS:
             return True

@@ -192,15 +192,14 @@ def _signature(node: LexborNode) -> tuple[str, str]:
     return node.tag or "", node.attributes.get("class") or ""
 
 
-def _element_children(node: LexborNode) -> list[LexborNode]:
-    return [child for child in node.iter() if child.is_element_node]
-
-
 def _same_place(start: LexborNode, path: list[tuple[str, str]]) -> list[LexborNode]:
     """The nodes reached from `start` by following `path` (signatures of successive children)."""
     level = [start]
     for signature in path:
-        level = [child for node in level for child in _element_children(node) if _signature(child) == signature]
+        tag = signature[0]
+        level = [
+            child for node in level for child in node.iter() if child.tag == tag and _signature(child) == signature
+        ]
         if not level:
             break
     return level
@@ -223,7 +222,10 @@ def _with_repeated_chunks(top: LexborNode, chosen: list[LexborNode]) -> list[Lex
             before: list[LexborNode] = []
             after: list[LexborNode] = []
             seen_anchor = False
-            for sibling in _element_children(parent):
+            tag = path[0][0]
+            for sibling in parent.iter():
+                if sibling.tag != tag:
+                    continue  # text, comments and other elements: no attributes read
                 if sibling.mem_id == anchor.mem_id:
                     seen_anchor = True
                     continue
