@@ -40,6 +40,8 @@ _CALL_RE = re.compile(
 # Share buttons reach a network's share form; their text may be any sentence of the article.
 _SHARE_HREF_RE = re.compile(r"/intent/(?:tweet|post)|/share(?:r|article)?(?:\.php)?(?:[/?]|$)|[?&]share=", re.I)
 _SHARE_TEXT_RE = re.compile(r"\b(?:tweet|share) this\b|\bclick to (?:tweet|share)\b", re.I)
+# Either of the two above, in one pass over the anchor text.
+_CUE_RE = re.compile(f"{_CALL_RE.pattern}|{_SHARE_TEXT_RE.pattern}", re.I)
 # The page says so itself: a tag of the post, the next or previous one in a series.
 _FURNITURE_RELS = frozenset({"tag", "next", "prev", "previous"})
 # A list's heading, when the list is a list of other stories: a short line, not a sentence.
@@ -92,12 +94,17 @@ class ArticleLinks:
         the article."""
         if rels and _FURNITURE_RELS.intersection(rels):
             return True
-        if _SHARE_HREF_RE.search(href) or _SHARE_TEXT_RE.search(text):
+        # Cheap substring tests first: most in-content links are plain citations.
+        if ("har" in href or "HAR" in href or "ntent/" in href) and _SHARE_HREF_RE.search(href):
             return True
-        # The call is the link itself ("Subscribe to our newsletter"), in a short line of its own;
-        # a link in a sentence about signing up for something ("sign up for the bundle <a>using
-        # the same email</a>") is the article's own matter.
-        calls = _CALL_RE.search(text) is not None
+        calls = False
+        if _CUE_RE.search(text):
+            if _SHARE_TEXT_RE.search(text):
+                return True
+            # The call is the link itself ("Subscribe to our newsletter"), in a short line of its
+            # own; a link in a sentence about signing up for something ("sign up for the bundle
+            # <a>using the same email</a>") is the article's own matter.
+            calls = _CALL_RE.search(text) is not None
         if not (calls or internal):
             # Outbound links in the article are what the page vouches for: citations, sources,
             # the product a deal line points at. Only the site's own furniture is told apart.
