@@ -42,8 +42,8 @@ _SHARE_HREF_RE = re.compile(r"/intent/(?:tweet|post)|/share(?:r|article)?(?:\.ph
 _SHARE_TEXT_RE = re.compile(r"\b(?:tweet|share) this\b|\bclick to (?:tweet|share)\b", re.I)
 # Either of the two above, in one pass over the anchor text.
 _CUE_RE = re.compile(f"{_CALL_RE.pattern}|{_SHARE_TEXT_RE.pattern}", re.I)
-# The page says so itself: a tag of the post, the next or previous one in a series.
-_FURNITURE_RELS = frozenset({"tag", "next", "prev", "previous"})
+# The page says so itself: a tag of the post, the next or previous one in a series, the byline.
+_FURNITURE_RELS = frozenset({"tag", "next", "prev", "previous", "author"})
 # A list's heading, when the list is a list of other stories: a short line, not a sentence.
 LABEL_MAX_CHARS = 60
 # Neighbouring stories: "Next article", "Previous story", "Older post" ...

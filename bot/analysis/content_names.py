@@ -28,7 +28,7 @@ DROP_RE = re.compile(
     r"ad-wrapper|dfp|banner|breadcrumb|newsletter|subscribe|signup|author-?(?:box|bio|info|card)|\btags?\b|pagination|"
     r"outbrain|taboola|recommend|trending|most-?read|popular|toolbar|caption|credit|gallery|"
     r"read-?more|more-?stories|see-?also|also-?read|rollover|tooltip|byline|next-?prev|prev-?next|"
-    r"post-?navigation|adjacent-?post",
+    r"post-?navigation|adjacent-?post|disclos|disclaim",
     re.I,
 )
 
