@@ -50,8 +50,10 @@ def boilerplate_inside(mains: list[LexborNode]) -> tuple[list[LexborNode], list[
                 # has several, or is cut into one-link pieces that follow each other. Links
                 # that are all offers to buy are the article's shopping box.
                 if (
-                    node.css_first("a ~ a, li ~ li") is not None or _next_to_link_block(node)
-                ) and not _is_shopping(node):
+                    (node.css_first("a ~ a, li ~ li") is not None or _next_to_link_block(node))
+                    and not _is_shopping(node)
+                    and not _amid_the_story(node)
+                ):
                     drops.append(node)
     return drops, notes
 
@@ -83,6 +85,36 @@ def _is_note(aside: LexborNode) -> bool:
     """An aside in prose (an editor's note, a boxed explanation) rather than a list of links."""
     text = aside.text(strip=True)
     return len(text) >= 80 and ". " in text and link_chars(aside) < len(text) * 0.3
+
+
+# A paragraph of the story, as opposed to a caption, a label or a credit line.
+STORY_PARAGRAPH_CHARS = 80
+
+
+def _amid_the_story(node: LexborNode) -> bool:
+    """A list the story goes on after, introduced by a paragraph of its own ("you will need ...:")
+    and followed by more of it, is part of the story: related-story lists come after it or stand
+    apart under a heading."""
+    if node.tag not in ("ul", "ol"):
+        return False
+    before = _element_sibling(node, False)
+    if before is not None and before.tag not in ("p", "h2", "h3", "h4", "div"):
+        return False
+    intro = before
+    # A short heading may stand between the introducing paragraph and the list.
+    if intro is not None and len(intro.text(strip=True)) < STORY_PARAGRAPH_CHARS:
+        intro = _element_sibling(intro, False)
+    after = _element_sibling(node, True)
+    return _is_story_paragraph(intro, colon=True) and _is_story_paragraph(after, colon=False)
+
+
+def _is_story_paragraph(node: LexborNode | None, colon: bool) -> bool:
+    if node is None or node.tag != "p":
+        return False
+    text = node.text(strip=True)
+    if len(text) < STORY_PARAGRAPH_CHARS or link_chars(node) > len(text) * 0.3:
+        return False
+    return not colon or text.endswith(":")
 
 
 def _element_sibling(node: LexborNode, forward: bool) -> LexborNode | None:

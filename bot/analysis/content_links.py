@@ -46,6 +46,9 @@ _CUE_RE = re.compile(f"{_CALL_RE.pattern}|{_SHARE_TEXT_RE.pattern}", re.I)
 _FURNITURE_RELS = frozenset({"tag", "next", "prev", "previous", "author"})
 # A list's heading, when the list is a list of other stories: a short line, not a sentence.
 LABEL_MAX_CHARS = 60
+# A paragraph of the story, as opposed to a caption or a credit line.
+STORY_PARAGRAPH_CHARS = 80
+_MAX_FOLLOWING = 50
 # Neighbouring stories: "Next article", "Previous story", "Older post" ...
 _NEXT_PREV_RE = re.compile(r"^\W*(?:next|previous|prev|newer|older)\b", re.I)
 
@@ -70,6 +73,19 @@ def _element_sibling(node: LexborNode, forward: bool) -> LexborNode | None:
     while sibling is not None and not sibling.is_element_node:
         sibling = sibling.next if forward else sibling.prev
     return sibling
+
+
+def _story_over(items: LexborNode) -> bool:
+    """Nothing of the story follows the list in its container: a list of links in the middle of an
+    article ("What you need:") is the article's, one after its last paragraph is furniture."""
+    sibling = _element_sibling(items, True)
+    for _ in range(_MAX_FOLLOWING):
+        if sibling is None:
+            return True
+        if sibling.tag == "p" and len(sibling.text(strip=True)) >= STORY_PARAGRAPH_CHARS:
+            return False
+        sibling = _element_sibling(sibling, True)
+    return False
 
 
 class ArticleLinks:
@@ -159,7 +175,7 @@ class ArticleLinks:
         label = _element_sibling(items, False)
         if label is not None and (label.tag in _HEADINGS or label.tag in ("div", "p", "span", "strong", "b")):
             label_text = self._text(label)
-            if 0 < len(label_text) <= LABEL_MAX_CHARS and not label_text.endswith("."):
+            if 0 < len(label_text) <= LABEL_MAX_CHARS and not label_text.endswith(".") and _story_over(items):
                 rows = [li for li in items.iter() if li.tag == "li"]
                 found = len(rows) >= 2 and all(li.css_first("a[href]") is not None for li in rows)
         self._story_list[mid] = found

@@ -308,3 +308,20 @@ def test_a_reader_comment_longer_than_the_article_does_not_become_the_article() 
     assert links["https://council.example/decisions/bike-lanes"].placement == "content"
     assert links["https://rant-blog.example/bike-lanes-again"].placement != "content"
     assert STORY[0] in report.content.text
+
+
+def test_a_list_of_the_sites_own_guides_in_the_middle_of_the_article_stays_content() -> None:
+    article = f"""
+    <div class="article-body">{paragraphs(STORY[:2])}
+      <p>Before the lanes open, the Herald's cycling desk suggests getting three things sorted:</p>
+      <div class="heading">What you need</div>
+      <ul>
+        <li>A bike that fits: <a href="/guides/bike-sizing">our guide to choosing the right frame size</a></li>
+        <li>Lights that work: <a href="/guides/bike-lights">the best front and rear lights tested</a></li>
+        <li>A good lock: <a href="/guides/bike-locks">how to lock your bike in the city centre</a></li>
+      </ul>
+      {paragraphs(STORY[2:])}
+    </div>"""
+    links = links_by_href(news_page(article))
+    for path in ("/guides/bike-sizing", "/guides/bike-lights", "/guides/bike-locks"):
+        assert links["https://www.riverside-herald.example" + path].placement == "content", path
