@@ -309,14 +309,10 @@ _CHUNKS = frozenset({"div", "section"})
 
 
 def _is_prose_chunk(node: LexborNode) -> bool:
-    if class_weight(node) < 0:
+    if class_weight(node) < 0 or not _has_prose(node):
         return False
-    paragraphs = [p for p in node.css("p") if _is_prose_paragraph(p)]
-    if not paragraphs:
-        return False
-    prose = sum(len(p.text(strip=True)) for p in paragraphs)
     text_len = len(node.text(strip=True))
-    return prose >= 0.6 * text_len and link_chars(node) < 0.25 * text_len
+    return link_chars(node) < 0.5 * text_len
 
 
 def _is_prose_paragraph(node: LexborNode) -> bool:

@@ -325,3 +325,31 @@ def test_a_list_of_the_sites_own_guides_in_the_middle_of_the_article_stays_conte
     links = links_by_href(news_page(article))
     for path in ("/guides/bike-sizing", "/guides/bike-lights", "/guides/bike-locks"):
         assert links["https://www.riverside-herald.example" + path].placement == "content", path
+
+
+def test_a_short_block_beside_the_article_with_one_cited_sentence_is_content() -> None:
+    # A page builder's blocks carry no telling class; the short one after a video embed holds a
+    # single cited sentence, too little prose to outvote anything, and is still the article's.
+    html = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Bike lanes approved | Riverside Cycling Club</title></head>
+<body>
+<div class="top-bar"><a href="/">Riverside Cycling Club</a>
+  <ul class="menu"><li><a href="/rides">Club rides and events</a></li><li><a href="/join">Become a member today</a></li></ul></div>
+<div class="container"><div class="row">
+  <div class="col-primary">
+    <h1>The council said yes to the riverside lanes</h1>
+    <div class="pb-block">{paragraphs(STORY)}</div>
+    <div class="pb-embed"><iframe src="https://video.example/embed/council-vote"></iframe></div>
+    <div class="pb-block"><p>Read <a href="https://council.example/papers/item-7">the officers' report to the
+    council</a> for the full costs of the first section.</p></div>
+    <div class="pb-embed"><iframe src="https://video.example/embed/mayor"></iframe></div>
+  </div>
+  <div class="col-side"><h3>Club news</h3><ul>
+    <li><a href="/news/agm-2026">Annual general meeting moves to April</a></li>
+    <li><a href="/news/kit-order">New club kit order closes Friday</a></li></ul></div>
+</div></div>
+<div class="bottom"><a href="/privacy">Privacy and cookies policy</a></div>
+</body></html>"""
+    links = links_by_href(html)
+    assert links["https://council.example/papers/item-7"].placement == "content"
+    assert links["https://www.riverside-herald.example/news/agm-2026"].placement != "content"
