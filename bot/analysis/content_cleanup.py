@@ -39,8 +39,13 @@ def boilerplate_inside(mains: list[LexborNode]) -> tuple[list[LexborNode], list[
                 notes.append(node)
             else:
                 drops.append(node)
+        quoted = _quote_holders(main)
         for node in main.css("[class], [id]"):
-            if is_drop_name(names(node)) and not _is_prose(node, main_len) and not _is_quote(node):
+            if (
+                is_drop_name(names(node))
+                and not _is_prose(node, main_len)
+                and not (node.mem_id in quoted and _is_quote(node))
+            ):
                 drops.append(node)
         for node in main.css(LINK_LISTS):
             text_len = len(node.text(strip=True))
@@ -71,14 +76,21 @@ _DISCLOSURE_RE = re.compile(r"commission|affiliate", re.I)
 
 
 def _is_shopping(node: LexborNode) -> bool:
-    """A box of offers in the article: every link with text is an offer to buy, or the box
-    discloses that its links earn a commission."""
-    links = [text for a in node.css("a") if (text := " ".join(a.text(separator=" ").split()))]
-    if not links:
-        return False
-    if all(_OFFER_RE.search(text) or _RETAILER_RE.match(text) for text in links):
+    """A box of offers in the article: every link with text is an offer to buy, or the box (of a
+    few links) discloses that its links earn a commission."""
+    anchors = node.css("a")
+    offers = 0
+    for a in anchors:
+        text = " ".join(a.text(separator=" ").split())
+        if not text:
+            continue
+        if not (_OFFER_RE.search(text) or _RETAILER_RE.match(text)):
+            offers = 0
+            break
+        offers += 1
+    if offers:
         return True
-    return len(links) <= 5 and _DISCLOSURE_RE.search(node.text(separator=" ")) is not None
+    return len(anchors) <= 5 and _DISCLOSURE_RE.search(node.text(separator=" ")) is not None
 
 
 def _is_note(aside: LexborNode) -> bool:
@@ -133,6 +145,20 @@ def _next_to_link_block(node: LexborNode) -> bool:
         if text_len and link_chars(sibling) > text_len * 0.5:
             return True
     return False
+
+
+def _quote_holders(main: LexborNode) -> set[int]:
+    """mem_ids of the blockquotes in `main` and of their ancestors up to it (few pages quote)."""
+    holders: set[int] = set()
+    stop = main.mem_id
+    for quote in main.css("blockquote"):
+        cur: LexborNode | None = quote
+        while cur is not None and cur.mem_id not in holders:
+            holders.add(cur.mem_id)
+            if cur.mem_id == stop:
+                break
+            cur = cur.parent
+    return holders
 
 
 def _is_quote(node: LexborNode) -> bool:

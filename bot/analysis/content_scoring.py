@@ -180,7 +180,7 @@ def choose_main(body: LexborNode) -> list[LexborNode]:
     if found is None or found[1] <= 0:
         return []
     top, top_score = _common_container(found[0], found[1], scorer)
-    return _with_repeated_chunks(top, _with_siblings(top, top_score, scorer))
+    return _with_repeated_chunks(top, _with_siblings(top, top_score, scorer), scorer)
 
 
 # How far up an article's wrapper may be repeated for each of its chunks (row > column > body).
@@ -205,7 +205,7 @@ def _same_place(start: LexborNode, path: list[tuple[str, str]]) -> list[LexborNo
     return level
 
 
-def _with_repeated_chunks(top: LexborNode, chosen: list[LexborNode]) -> list[LexborNode]:
+def _with_repeated_chunks(top: LexborNode, chosen: list[LexborNode], scorer: _Scorer) -> list[LexborNode]:
     """An article the CMS cut into chunks between ads and embeds repeats the same wrapper for each
     chunk (``div.row > div.column > div.story-chunk``): the chunks in the same place of the
     wrapper's repeats, beside the article's, are the article's too, however short."""
@@ -232,7 +232,8 @@ def _with_repeated_chunks(top: LexborNode, chosen: list[LexborNode]) -> list[Lex
                 if _signature(sibling) != path[0]:
                     continue
                 for chunk in _same_place(sibling, path[1:]):
-                    if _has_prose(chunk):
+                    # A chunk with a paragraph of prose got votes from it; most repeats did not.
+                    if chunk in scorer.raw and _has_prose(chunk):
                         (after if seen_anchor else before).append(chunk)
             result = before + result + after
         anchor = parent
@@ -298,7 +299,7 @@ def _with_siblings(top: LexborNode, top_score: float, scorer: _Scorer) -> list[L
             chosen.append(sibling)
         elif sibling.tag == "p" and _is_prose_paragraph(sibling):
             chosen.append(sibling)
-        elif sibling.tag in _CHUNKS and _is_prose_chunk(sibling):
+        elif sibling.tag in _CHUNKS and raw is not None and _is_prose_chunk(sibling):
             chosen.append(sibling)
     return chosen
 
