@@ -49,17 +49,19 @@ def boilerplate_inside(mains: list[LexborNode]) -> tuple[list[LexborNode], list[
                 drops.append(node)
         for node in main.css(LINK_LISTS):
             text_len = len(node.text(strip=True))
-            if 0 < text_len <= main_len * 0.5 and link_chars(node) > text_len * 0.5:
+            if not 0 < text_len <= main_len * 0.5:
+                continue
+            anchors = node.css("a")
+            if sum(len(a.text(strip=True)) for a in anchors) > text_len * 0.5 and (
                 # One link alone between the article's paragraphs is a call to action of the
                 # article (a deal's "get it at ..." line, a product link); a list of other stories
                 # has several, or is cut into one-link pieces that follow each other. Links
                 # that are all offers to buy are the article's shopping box.
-                if (
-                    (node.css_first("a ~ a, li ~ li") is not None or _next_to_link_block(node))
-                    and not _is_shopping(node)
-                    and not _amid_the_story(node)
-                ):
-                    drops.append(node)
+                (node.css_first("a ~ a, li ~ li") is not None or _next_to_link_block(node))
+                and not _is_shopping(node, anchors)
+                and not _amid_the_story(node)
+            ):
+                drops.append(node)
     return drops, notes
 
 
@@ -75,10 +77,9 @@ _RETAILER_RE = re.compile(r"^\W*(?:[Aa]lso |[Nn]ow )?(?:[Aa]t|[Oo]n|[Ff]rom) [A-
 _DISCLOSURE_RE = re.compile(r"commission|affiliate", re.I)
 
 
-def _is_shopping(node: LexborNode) -> bool:
-    """A box of offers in the article: every link with text is an offer to buy, or the box (of a
-    few links) discloses that its links earn a commission."""
-    anchors = node.css("a")
+def _is_shopping(node: LexborNode, anchors: list[LexborNode]) -> bool:
+    """A box of offers in the article (`anchors` are its links): every link with text is an offer
+    to buy, or the box (of a few links) discloses that its links earn a commission."""
     offers = 0
     for a in anchors:
         text = " ".join(a.text(separator=" ").split())

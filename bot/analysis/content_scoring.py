@@ -61,14 +61,22 @@ _COMMENTS_RE = re.compile(r"(?:^|[\s_-])comments?(?:$|[\s_-])|disqus", re.I)
 _COMMENT_CLIMB = 8
 
 
-def _inside_comments(node: LexborNode) -> bool:
+def _inside_comments(node: LexborNode, named: dict[int, bool]) -> bool:
+    """Whether an ancestor of `node` (a few levels up) is named a comments region; `named` keeps
+    each ancestor's answer, since the candidates of a page share most of their ancestors."""
     cur = node.parent
     for _ in range(_COMMENT_CLIMB):
-        if cur is None or cur.tag in ("body", "html"):
+        if cur is None:
             return False
-        attrs = cur.attributes
-        label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        if ("omment" in label or "isqus" in label) and _COMMENTS_RE.search(label):
+        mid = cur.mem_id
+        hit = named.get(mid)
+        if hit is None:
+            if cur.tag in ("body", "html"):
+                return False
+            attrs = cur.attributes
+            label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+            hit = named[mid] = ("omment" in label or "isqus" in label) and _COMMENTS_RE.search(label) is not None
+        if hit:
             return True
         cur = cur.parent
     return False
@@ -127,6 +135,7 @@ class _Scorer:
     def __init__(self, votes: dict[LexborNode, float]) -> None:
         self.raw = {node: score + TAG_BONUS.get(node.tag, 0.0) + class_weight(node) for node, score in votes.items()}
         self._final: dict[LexborNode, float] = {}
+        self._comment_names: dict[int, bool] = {}
 
     def final(self, node: LexborNode) -> float | None:
         raw = self.raw.get(node)
@@ -137,7 +146,7 @@ class _Scorer:
             text_len = len(node.text(strip=True))
             density = min(1.0, link_chars(node) / text_len) if text_len else 1.0
             score = raw * (1.0 - density)
-            if score > 0 and _inside_comments(node):
+            if score > 0 and _inside_comments(node, self._comment_names):
                 score *= COMMENT_SHARE
             self._final[node] = score
         return score
