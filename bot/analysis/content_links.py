@@ -150,23 +150,26 @@ class ArticleLinks:
         return False
 
     def _promo(self, block: LexborNode, block_text: str) -> bool:
-        """A block made of the site's headlines: one or more links of several words each, with at
-        most a short lead-in ("Related:", "Don't miss") and no sentence of its own."""
+        """A block made of the site's links and nothing else but a short lead-in ("Related:",
+        "Don't miss", "Tags:"): one headline of several words, or several links (headlines, tags),
+        with no sentence of its own. A link whose text is a URL is a citation, never furniture."""
         mid = block.mem_id
         known = self._promo_block.get(mid)
         if known is not None:
             return known
         found = False
+        links = 0
         link_words = 0
         for a in block.css("a"):
             words = _words(a.text(separator=" "))
             if words:
                 link_text = a.text()
-                if words < PROMO_MIN_WORDS or "http" in link_text or "www." in link_text:
-                    link_words = 0
+                if "http" in link_text or "www." in link_text:
+                    links = 0
                     break
+                links += 1
                 link_words += words
-        if link_words:
+        if links > 1 or (links == 1 and link_words >= PROMO_MIN_WORDS):
             found = _words(block_text) - link_words <= PROMO_MAX_LEAD_WORDS
         self._promo_block[mid] = found
         return found

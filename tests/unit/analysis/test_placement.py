@@ -290,6 +290,17 @@ def test_tag_lists_are_not_content() -> None:
     assert links["https://www.riverside-herald.example/topics/city-council"].placement != "content"
 
 
+def test_a_line_of_topic_links_with_no_telling_markup_is_not_content() -> None:
+    article = f"""
+    <div class="article-body">{paragraphs(STORY)}
+      <p>Topics: <a href="/topics/cycling">Cycling</a>, <a href="/topics/council">Council</a>,
+      <a href="/topics/riverside">Riverside</a></p>
+    </div>"""
+    links = links_by_href(news_page(article))
+    for path in ("/topics/cycling", "/topics/council", "/topics/riverside"):
+        assert links["https://www.riverside-herald.example" + path].placement != "content", path
+
+
 def test_a_reader_comment_longer_than_the_article_does_not_become_the_article() -> None:
     short_story = f"""<div class="article-body">{paragraphs(STORY[:3])}
       <p>The full decision is in <a href="https://council.example/decisions/bike-lanes">the council's decision notice</a>.</p>
