@@ -3,8 +3,9 @@
 content.py finds the article and marks the blocks inside it that are boilerplate by their names
 and shapes. Some furniture sits in plain article paragraphs and lists, with nothing in its markup
 to tell it apart: a site's own headline promoted in a paragraph of its own ("Related: ..."), a
-list of the site's stories after a short heading, a newsletter or app call, a share link whose
-text is a sentence of the article. These are told by what the link is, where it points and what
+line of topic links, a list of the site's stories after a short heading once the story is over,
+next/previous links, a newsletter or app call, a share link whose text is a sentence of the
+article, and what the page itself marks with rel=tag/next/prev/author. These are told by what the link is, where it points and what
 surrounds it, as a reader would tell them, and only for links already placed in the content.
 
 Every look-up is per link's block (cached per page), so a page costs a few text reads per
@@ -26,7 +27,8 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _MAX_CLIMB = 6
 _TOKEN_RE = re.compile(r"\w+")
 # A promoted headline: the whole block is one link of at least this many words, with at most a
-# short lead-in ("Related:", "Read more:").
+# short lead-in ("Related:", "Read more:"); a block of several links (headlines, topics) may have
+# links of any length.
 PROMO_MIN_WORDS = 3
 PROMO_MAX_LEAD_WORDS = 3
 # A call to subscribe, sign up or get the app is a short line, never a paragraph of the article.
