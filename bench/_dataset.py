@@ -2,6 +2,8 @@
 
 The dataset lives in ``shared/`` beside the repository (CI clones the repo elsewhere with a copy of
 ``shared/`` next to it), so the path is resolved from this file rather than from the working folder.
+A git worktree sits one level deeper than the main checkout (``wt/<name>/``), so the nearest
+``shared/`` among the repository's ancestors is used.
 """
 
 from __future__ import annotations
@@ -19,7 +21,17 @@ if str(REPO_ROOT) not in sys.path:
 
 from bot.analysis.content_metric import f1_score  # noqa: E402
 
-DATASET_DIR = REPO_ROOT.parent / "shared" / "datasets" / "article-bodies"
+_RELATIVE = Path("shared") / "datasets" / "article-bodies"
+
+
+def _find_dataset() -> Path:
+    for folder in REPO_ROOT.parents:
+        if (folder / _RELATIVE / "ground-truth.json").is_file():
+            return folder / _RELATIVE
+    return REPO_ROOT.parent / _RELATIVE
+
+
+DATASET_DIR = _find_dataset()
 
 __all__ = ["DATASET_DIR", "REPO_ROOT", "dataset_available", "f1_score", "iter_pages"]
 

@@ -23,8 +23,11 @@ from bot.analysis.content_scoring import choose_main
 
 MAIN_ATTR = "data-so-main"
 DROP_ATTR = "data-so-drop"
+# The article's own boxes (a note in prose): their links are the article's, their text is not
+# the story's running text.
+NOTE_ATTR = "data-so-note"
 
-__all__ = ["DROP_ATTR", "MAIN_ATTR", "MainContent", "find_main_content"]
+__all__ = ["DROP_ATTR", "MAIN_ATTR", "NOTE_ATTR", "MainContent", "find_main_content"]
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,10 @@ def find_main_content(tree: LexborHTMLParser) -> MainContent:
         return _EMPTY
     for node in mains:
         node.attrs[MAIN_ATTR] = "1"
-    drops = boilerplate_inside(mains)
+    drops, notes = boilerplate_inside(mains)
     for node in drops:
         node.attrs[DROP_ATTR] = "1"
-    text = visible_text(mains, DROP_ATTR)
+    for node in notes:
+        node.attrs[NOTE_ATTR] = "1"
+    text = visible_text(mains, (DROP_ATTR, NOTE_ATTR))
     return MainContent(text, tuple(mains))

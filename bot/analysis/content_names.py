@@ -14,7 +14,7 @@ from selectolax.lexbor import LexborNode
 NEGATIVE_RE = re.compile(
     r"comment|disqus|footer|footnote|sidebar|side-bar|widget|related|share|sharing|social|sponsor|"
     r"promo|advert|\bads?\b|\bad-|-ad\b|banner|breadcrumb|\bnav|menu|masthead|popup|modal|newsletter|"
-    r"subscribe|signup|author-?box|\btags?\b|pagination|pager|outbrain|taboola|recommend|trending|"
+    r"subscribe|signup|author-?(?:box|bio|info|card)|\btags?\b|pagination|pager|outbrain|taboola|recommend|trending|"
     r"most-?read|popular|combx|contact|shoutbox|skyscraper|toolbar|cookie|copyright",
     re.I,
 )
@@ -25,9 +25,10 @@ POSITIVE_RE = re.compile(
 # Inside the chosen body, a block named like this is boilerplate: drop it from the text.
 DROP_RE = re.compile(
     r"comment|disqus|related|share|sharing|social|sponsor|promo|advert|\bads?\b|ad-slot|ad-container|"
-    r"ad-wrapper|dfp|banner|breadcrumb|newsletter|subscribe|signup|author-?box|\btags?\b|pagination|"
+    r"ad-wrapper|dfp|banner|breadcrumb|newsletter|subscribe|signup|author-?(?:box|bio|info|card)|\btags?\b|pagination|"
     r"outbrain|taboola|recommend|trending|most-?read|popular|toolbar|caption|credit|gallery|"
-    r"read-?more|more-?stories|see-?also|also-?read|rollover|tooltip|byline",
+    r"read-?more|more-?stories|see-?also|also-?read|rollover|tooltip|byline|next-?prev|prev-?next|"
+    r"post-?navigation|adjacent-?post|disclos|disclaim",
     re.I,
 )
 

@@ -12,6 +12,8 @@ hash is the node's address, so equality is only asked of the same node).
 
 from __future__ import annotations
 
+import re
+
 from selectolax.lexbor import LexborNode
 
 from bot.analysis.content_names import class_weight
@@ -50,6 +52,34 @@ TAG_BONUS = {
 }
 # Ancestors beyond the third one get no votes: a page's <body> must not win by sheer size.
 _ANCESTOR_SHARES = (1.0, 0.5, 1.0 / 3.0)
+
+
+# A long reader comment can outweigh a short article; a candidate inside the comments keeps only
+# this share of its score.
+COMMENT_SHARE = 0.2
+_COMMENTS_RE = re.compile(r"(?:^|[\s_-])comments?(?:$|[\s_-])|disqus", re.I)
+_COMMENT_CLIMB = 8
+
+
+def _inside_comments(node: LexborNode, named: dict[int, bool]) -> bool:
+    """Whether an ancestor of `node` (a few levels up) is named a comments region; `named` keeps
+    each ancestor's answer, since the candidates of a page share most of their ancestors."""
+    cur = node.parent
+    for _ in range(_COMMENT_CLIMB):
+        if cur is None:
+            return False
+        mid = cur.mem_id
+        hit = named.get(mid)
+        if hit is None:
+            if cur.tag in ("body", "html"):
+                return False
+            attrs = cur.attributes
+            label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+            hit = named[mid] = ("omment" in label or "isqus" in label) and _COMMENTS_RE.search(label) is not None
+        if hit:
+            return True
+        cur = cur.parent
+    return False
 
 
 def link_chars(node: LexborNode) -> int:
@@ -105,6 +135,7 @@ class _Scorer:
     def __init__(self, votes: dict[LexborNode, float]) -> None:
         self.raw = {node: score + TAG_BONUS.get(node.tag, 0.0) + class_weight(node) for node, score in votes.items()}
         self._final: dict[LexborNode, float] = {}
+        self._comment_names: dict[int, bool] = {}
 
     def final(self, node: LexborNode) -> float | None:
         raw = self.raw.get(node)
@@ -114,7 +145,10 @@ class _Scorer:
         if score is None:
             text_len = len(node.text(strip=True))
             density = min(1.0, link_chars(node) / text_len) if text_len else 1.0
-            score = self._final[node] = raw * (1.0 - density)
+            score = raw * (1.0 - density)
+            if score > 0 and _inside_comments(node, self._comment_names):
+                score *= COMMENT_SHARE
+            self._final[node] = score
         return score
 
     def near(self, floor: float) -> list[tuple[LexborNode, float]]:
@@ -155,7 +189,73 @@ def choose_main(body: LexborNode) -> list[LexborNode]:
     if found is None or found[1] <= 0:
         return []
     top, top_score = _common_container(found[0], found[1], scorer)
-    return _with_siblings(top, top_score, scorer)
+    return _with_repeated_chunks(top, _with_siblings(top, top_score, scorer), scorer)
+
+
+# How far up an article's wrapper may be repeated for each of its chunks (row > column > body).
+CHUNK_CLIMB = 3
+CHUNK_MIN_CHARS = 80
+
+
+def _signature(node: LexborNode) -> tuple[str, str]:
+    return node.tag or "", node.attributes.get("class") or ""
+
+
+def _same_place(start: LexborNode, path: list[tuple[str, str]]) -> list[LexborNode]:
+    """The nodes reached from `start` by following `path` (signatures of successive children)."""
+    level = [start]
+    for signature in path:
+        tag = signature[0]
+        level = [
+            child for node in level for child in node.iter() if child.tag == tag and _signature(child) == signature
+        ]
+        if not level:
+            break
+    return level
+
+
+def _with_repeated_chunks(top: LexborNode, chosen: list[LexborNode], scorer: _Scorer) -> list[LexborNode]:
+    """An article the CMS cut into chunks between ads and embeds repeats the same wrapper for each
+    chunk (``div.row > div.column > div.story-chunk``): the chunks in the same place of the
+    wrapper's repeats, beside the article's, are the article's too, however short."""
+    path: list[tuple[str, str]] = []
+    anchor = top
+    result = chosen
+    for _ in range(CHUNK_CLIMB):
+        path.insert(0, _signature(anchor))
+        parent = anchor.parent
+        if parent is None or parent.tag in ("body", "html", "-document"):
+            break
+        if len(path) > 1:
+            # At the first level the siblings were judged by _with_siblings already.
+            before: list[LexborNode] = []
+            after: list[LexborNode] = []
+            seen_anchor = False
+            tag = path[0][0]
+            for sibling in parent.iter():
+                if sibling.tag != tag:
+                    continue  # text, comments and other elements: no attributes read
+                if sibling.mem_id == anchor.mem_id:
+                    seen_anchor = True
+                    continue
+                if _signature(sibling) != path[0]:
+                    continue
+                for chunk in _same_place(sibling, path[1:]):
+                    # A chunk with a paragraph of prose got votes from it; most repeats did not.
+                    if chunk in scorer.raw and _has_prose(chunk):
+                        (after if seen_anchor else before).append(chunk)
+            result = before + result + after
+        anchor = parent
+    return result
+
+
+def _has_prose(node: LexborNode) -> bool:
+    """A paragraph of prose, inline citations and all (a chunk may be one cited sentence)."""
+    for p in node.css("p"):
+        text = p.text(strip=True)
+        if len(text) >= CHUNK_MIN_CHARS and link_chars(p) < len(text) * 0.5:
+            return True
+    return False
 
 
 def _chain(node: LexborNode) -> list[LexborNode]:
@@ -208,7 +308,21 @@ def _with_siblings(top: LexborNode, top_score: float, scorer: _Scorer) -> list[L
             chosen.append(sibling)
         elif sibling.tag == "p" and _is_prose_paragraph(sibling):
             chosen.append(sibling)
+        elif sibling.tag in _CHUNKS and raw is not None and _is_prose_chunk(sibling):
+            chosen.append(sibling)
     return chosen
+
+
+# An article cut into blocks between ads and embeds: a sibling block of the article that holds
+# prose paragraphs of its own is the article's, however short it is.
+_CHUNKS = frozenset({"div", "section"})
+
+
+def _is_prose_chunk(node: LexborNode) -> bool:
+    if class_weight(node) < 0 or not _has_prose(node):
+        return False
+    text_len = len(node.text(strip=True))
+    return link_chars(node) < 0.5 * text_len
 
 
 def _is_prose_paragraph(node: LexborNode) -> bool:

@@ -124,6 +124,31 @@ def _strip_comments(css: str) -> str:
     return " ".join(parts)
 
 
+# A site's pages carry the same <style> blocks: what each block hides is read once per process.
+# Only blocks up to CACHED_STYLE_CHARS are kept, and at most CACHED_STYLES of them.
+CACHED_STYLE_CHARS = 50_000
+CACHED_STYLES = 128
+_style_cache: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def _hiding_selector_lists(text: str) -> tuple[tuple[str, str], ...]:
+    """(selector list, reason) of the top-level rules of one <style> text that hide elements."""
+    found = _style_cache.get(text)
+    if found is not None:
+        return found
+    css = _strip_comments(text) if "/*" in text else text
+    found = tuple(
+        (selector_list, reason)
+        for selector_list, body in _hiding_blocks(css)
+        if (reason := hiding_reason(body)) is not None
+    )
+    if len(text) <= CACHED_STYLE_CHARS:
+        if len(_style_cache) >= CACHED_STYLES:
+            _style_cache.clear()
+        _style_cache[text] = found
+    return found
+
+
 def hiding_rules(style_texts: list[str]) -> tuple[list[HidingRule], bool]:
     """Selectors from ``<style>`` blocks whose declarations hide elements; (rules, capped)."""
     out: list[HidingRule] = []
@@ -138,12 +163,7 @@ def hiding_rules(style_texts: list[str]) -> tuple[list[HidingRule], bool]:
             text = text[:budget]
             capped = True
         budget -= len(text)
-        if "/*" in text:
-            text = _strip_comments(text)
-        for selector_list, body in _hiding_blocks(text):
-            reason = hiding_reason(body)
-            if reason is None:
-                continue
+        for selector_list, reason in _hiding_selector_lists(text):
             for sel in selector_list.split(","):
                 sel = " ".join(sel.split())
                 if _UNSAFE_SELECTOR.search(sel) or sel in seen or len(sel) > 200:

@@ -8,6 +8,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.analysis.anchors import classify_anchor_fast
 from bot.analysis.content import DROP_ATTR, MAIN_ATTR, MainContent
+from bot.analysis.content_links import ArticleLinks
 from bot.analysis.hiding import HidingRule, apply_rules, explain_rule, hiding_rules
 from bot.analysis.keyword import Keyword
 from bot.analysis.regions import MARKED, PathClassifier, hidden_elements
@@ -17,6 +18,7 @@ from bot.analysis.urls import Target, brand_of, host_of, registrable_domain, res
 MAX_LINKS = 5000
 MAX_ANCHOR_CHARS = 300
 MAX_IMAGE_DEPTH = 12  # an image deeper than this inside its link is not looked for
+MAX_FIGURE_CLIMB = 64  # from a picture link up to the article: deeper nesting is not a figure of it
 
 _LINKS_AND_MARKS = "a[href], area[href], " + MARKED
 _new_object = object.__new__
@@ -126,6 +128,9 @@ def scan_links(
     root_state = classifier.root
     state_of = classifier.state_of
     step = classifier.step
+    # Furniture inside the article (promoted headlines, story lists, calls to subscribe, share
+    # links) is told apart only when an article was found: otherwise nothing is "the article".
+    furniture = ArticleLinks().furniture if classifier.has_main else None
     # Navigation and footer repeat the same hrefs: resolve each distinct href once per page.
     resolved_cache: dict[str, tuple[str, str, str, str, bool, bool] | None] = {}
     # (site, brand, internal) per host: most links of a page point at a handful of hosts.
@@ -185,6 +190,12 @@ def scan_links(
                 state = state_of(parent)
         if mid in special:
             state = step(state, mid, tag, node)
+        placed = state[0]
+        if placed == "content":
+            if furniture is not None and furniture(node, url, text, internal, rels):
+                placed = "other"
+        elif is_image and state[2] and state[6] and _picture_of_article_figure(node):
+            placed = "content"
         hidden_by = state[1]
         hidden_reason = None if hidden_by is None else hidden_get(hidden_by, "hidden")
         # A Link per link: filling its __dict__ in one go costs half of the frozen dataclass'
@@ -198,7 +209,7 @@ def scan_links(
                 "anchor_text": text,
                 "anchor_class": classify(text, is_image, brand, keyword),
                 "rel": rels,
-                "placement": state[0],
+                "placement": placed,
                 "internal": internal,
                 "hidden": hidden_reason is not None,
             },
@@ -217,6 +228,32 @@ def scan_links(
         if s.hidden_reason == "<style> rule":
             s.hidden_reason = _explain_style_hidden(s.node, hidden, rules)
     return scan
+
+
+def _picture_of_article_figure(link: LexborNode) -> bool:
+    """Whether an image link marked boilerplate inside the article is the picture of one of the
+    article's figures: the figure is the only boilerplate mark between the link and the article,
+    and the link is the figure's only link outside its caption (a figure of several is a gallery
+    of other stories)."""
+    figure: LexborNode | None = None
+    cur = link.parent
+    for _ in range(MAX_FIGURE_CLIMB):
+        if cur is None:
+            return False
+        attrs = cur.attributes
+        if MAIN_ATTR in attrs:
+            break
+        if DROP_ATTR in attrs:
+            if figure is not None or cur.tag != "figure":
+                return False
+            figure = cur
+        cur = cur.parent
+    else:
+        return False
+    if figure is None:
+        return False
+    captioned = {a.mem_id for a in figure.css("figcaption a")}
+    return sum(1 for a in figure.css("a[href]") if a.mem_id not in captioned) == 1
 
 
 def _explain_style_hidden(node: LexborNode, hidden: dict[int, str], rules: list[HidingRule]) -> str:

@@ -11,6 +11,9 @@ Main content (``data-so-main``, set by content.py) takes precedence: a link insi
 ``other``) or a comments region. Regions that contain the main content (a layout wrapper called
 "has-sidebar", or ``<body class="...">``) say nothing about links and are ignored. When the main
 content is the whole body (no article found), regions decide and the rest counts as content.
+Two refinements are made by the link scan (links.py) on top of this: furniture that sits in plain
+article paragraphs (content_links.py) is ``other``, and the picture link of one of the article's
+figures is ``content`` although the figure, for its caption, is a drop block.
 """
 
 from __future__ import annotations

@@ -13,7 +13,12 @@ from bot.analysis import analyze
 
 from .test_report import assert_contract
 
-DATASET = Path(__file__).resolve().parents[3].parent / "shared" / "datasets" / "article-bodies"
+# The nearest shared/ among the repository's ancestors: a git worktree sits a level deeper.
+DATASET = next(
+    (up / "shared" / "datasets" / "article-bodies" for up in Path(__file__).resolve().parents[3].parents
+     if (up / "shared" / "datasets" / "article-bodies" / "ground-truth.json").is_file()),
+    Path(__file__).resolve().parents[3].parent / "shared" / "datasets" / "article-bodies",
+)
 pytestmark = pytest.mark.skipif(not (DATASET / "ground-truth.json").is_file(), reason="shared dataset not present")
 
 TARGET_URL = "https://acme-shoes.example/guide"
@@ -87,3 +92,22 @@ def test_reference_article_with_injected_link_is_low_risk():
         assert report.risk.level == "low", (report.risk, [(f.id, f.verdict, f.score) for f in report.factors])
         return
     pytest.fail("reference page missing from the dataset")
+
+
+def test_in_content_links_score_at_least_090_on_each_half_of_the_pages():
+    # The README's in-content link metric, pooled per half (first hex digit of the id 0-7 / 8-f):
+    # the placement rules were tuned on one half and must hold on the other.
+    from bot.analysis.content_metric import LinkCounts, labelled_links, normalise_href, paired_predicts
+
+    halves = {"0-7": LinkCounts(), "8-f": LinkCounts()}
+    for pid, url, html, body in pages():
+        labels = labelled_links(html, url, body)
+        placed = [
+            (href, link.anchor_text, link.placement == "content")
+            for link in analyze(html, url).links
+            if (href := normalise_href(link.href, url)) is not None
+        ]
+        halves["0-7" if pid[0] in "01234567" else "8-f"].add(labels, paired_predicts(labels, placed))
+    for half, counts in halves.items():
+        precision, recall, f1 = counts.scores()
+        assert f1 >= 0.90, (half, precision, recall, f1)
