@@ -46,7 +46,6 @@ def test_a_link_that_is_only_an_image_is_an_image_anchor_shown_by_its_alt_text()
     assert logo.anchor_class == "image"
 
 
-@pytest.mark.xfail(reason="an image link in an article <figure> is content: placement work of issue 12 §1", strict=False)
 def test_an_image_link_in_a_figure_of_the_article_is_content():
     report = analyze(load("image_link"), IMAGE_URL, target=IMAGE_TARGET)
     assert report.target_links[0].placement == "content"
