@@ -118,11 +118,10 @@ class ReviewsCog(commands.Cog, name="Reviews"):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*REVIEW_BUTTONS)
         db: Database = self.services.db
-        if str(db.path) != ":memory:":
+        if db.description != ":memory:":
             # The writer's transactions span several awaits: its own connection keeps other
             # tasks' statements out of them and lets reads go on meanwhile (WAL).
-            self._ingest_db = await Database.open(db.path, busy_timeout_ms=self.settings.storage.busy_timeout_ms,
-                                                  migrate=False)
+            self._ingest_db = await db.open_another()
         try:
             self.ingestor = VoteIngestor(self._ingest_db or db, on_changed=self.coalescer.mark_many)
             self.ingestor.start()

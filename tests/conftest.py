@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
 import pytest
 from hypothesis import settings
 
@@ -14,7 +12,7 @@ from bot.endpoints import apply_endpoints
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import ClientRunner, fake_problems
 from tests.fuzz.profiles import PROFILE
-from tests.pg import EXTERNAL_DSN_VARIABLE, start_server
+from tests.pg import EXTERNAL_DSN_VARIABLE, fresh_database, start_server
 
 # Property tests outside tests/fuzz draw the same examples on every run too (Hypothesis does this
 # by itself only where it detects a CI); `HYPOTHESIS_PROFILE=long` lets them draw new ones.
@@ -68,25 +66,8 @@ def pg_admin_dsn() -> Iterator[str]:
         server.stop()
 
 
-_database_numbers = itertools.count(1)
-
-
 @pytest.fixture
 async def pg_url(pg_admin_dsn: str) -> AsyncIterator[str]:
     """postgresql://… of a new, empty database, dropped after the test."""
-    name = f"so_test_{os.getpid()}_{next(_database_numbers)}"
-    admin = await asyncpg.connect(pg_admin_dsn)
-    try:
-        # Identifiers cannot be parameters; the name is made above from two integers.
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, _, _ = pg_admin_dsn.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin = await asyncpg.connect(pg_admin_dsn)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with fresh_database(pg_admin_dsn) as url:
+        yield url

@@ -13,14 +13,19 @@ postgresql` brings them. SECOND_OPINION_TEST_PG_DSN points the tests at a server
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import asyncpg
 
 SERVER_USER = "postgres"
 EXTERNAL_DSN_VARIABLE = "SECOND_OPINION_TEST_PG_DSN"
@@ -153,3 +158,27 @@ def start_server() -> PostgresServer:
         server.stop()
         raise
     return server
+
+
+_database_numbers = itertools.count(1)
+
+
+@asynccontextmanager
+async def fresh_database(admin_dsn: str) -> AsyncIterator[str]:
+    """A new, empty database on the server of `admin_dsn` (its URL), dropped afterwards."""
+    name = f"so_test_{os.getpid()}_{next(_database_numbers)}"
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        # Identifiers cannot be parameters; the name is made above from two integers.
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base, _, _ = admin_dsn.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await asyncpg.connect(admin_dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-
-import aiosqlite
+from typing import Any
 
 from bot.review.factors import FACTOR_IDS
-from bot.storage.database import Database
+from bot.storage.database import Database, IntegrityError
 
 REVIEW_COLUMNS = (
     "id, guild_id, check_id, requester_id, origin_channel_id, channel_id, thread_id, summary_message_id, "
@@ -77,7 +75,7 @@ class OpenReviewExistsError(RuntimeError):
         self.existing_id = existing_id
 
 
-def _review(row: aiosqlite.Row) -> Review:
+def _review(row: Any) -> Review:
     return Review(*tuple(row))
 
 
@@ -291,7 +289,7 @@ class ReviewsRepo:
                 "WHERE id = ? AND guild_id = ? AND status = 'closed' AND broken IS NULL",
                 (now + deadline_seconds, review_id, guild_id),
             )
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             current = await self.get(review_id, guild_id)
             other = await self.find_open(guild_id, current.url, current.target) if current else None
             raise OpenReviewExistsError(other.id if other else None) from None
