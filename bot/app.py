@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from bot.fetch import SafeFetcher
 from bot.settings import Settings
 from bot.storage.audit import AuditRepo
 from bot.storage.checks import ChecksRepo
-from bot.storage.database import Database
+from bot.storage.database import PASSWORD_VARIABLE, Database, IntegrityError, StorageOpenError
 from bot.storage.guild_settings import GuildSettingsRepo
 from bot.storage.reviews import ReviewsRepo
 from bot.storage.votes import VotesRepo
@@ -50,13 +51,7 @@ class Services:
 @asynccontextmanager
 async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = None) -> AsyncIterator[Services]:
     async with AsyncExitStack() as stack:
-        path = settings.storage.path
-        try:
-            db = await Database.open(path, busy_timeout_ms=settings.storage.busy_timeout_ms)
-        except (OSError, sqlite3.Error, RuntimeError) as exc:
-            # A newer schema, a file that is not a database, a folder that cannot be created: the
-            # owner fixes these, so they get one line, as `doctor` words them.
-            raise StartupError(f"[storage] path: cannot open the database {path}: {_reason(exc)}") from None
+        db = await open_database(settings)
         stack.push_async_callback(db.close)
         if fetcher is None:
             fetcher = SafeFetcher(settings.fetch)
@@ -82,6 +77,37 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
             guild_settings=GuildSettingsRepo(db, settings.review, settings.checks),
             audit=AuditRepo(db),
         )
+
+
+async def open_database(settings: Settings, *, environ: Mapping[str, str] | None = None) -> Database:
+    """The configured database, migrated: PostgreSQL when [storage] url is set, else the SQLite
+    file. Any failure is a StartupError of one line naming the file or server and the reason."""
+    storage = settings.storage
+    if storage.url:
+        environ = os.environ if environ is None else environ
+        password = environ.get(PASSWORD_VARIABLE) or None
+        try:
+            db = await Database.open(storage.url, password=password)
+        except StorageOpenError as exc:
+            raise StartupError(f"[storage] url: cannot open the database: {exc}") from None
+        except (RuntimeError, IntegrityError) as exc:
+            # A newer schema, or a migration the database refused.
+            raise StartupError(f"[storage] url: cannot open the database {db_description(storage.url)}: {exc}") from None
+        log.info("storage: PostgreSQL %s ([storage] url is set, so [storage] path is not used)", db.description)
+        return db
+    path = storage.path
+    try:
+        return await Database.open(path, busy_timeout_ms=storage.busy_timeout_ms)
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        # A newer schema, a file that is not a database, a folder that cannot be created: the
+        # owner fixes these, so they get one line, as `doctor` words them.
+        raise StartupError(f"[storage] path: cannot open the database {path}: {_reason(exc)}") from None
+
+
+def db_description(url: str) -> str:
+    from bot.storage.postgres import describe_url
+
+    return describe_url(url)
 
 
 def create_bot(

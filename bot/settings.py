@@ -33,6 +33,9 @@ class DiscordSettings:
 @dataclass(frozen=True)
 class StorageSettings:
     path: Path = Path("data/second-opinion.sqlite3")
+    # postgresql://user@host:port/database: a PostgreSQL server instead of the SQLite file (wins
+    # over path). The password comes from SECOND_OPINION_DB_PASSWORD or ~/.pgpass, not from here.
+    url: str | None = None
     busy_timeout_ms: int = 5000
     # How long a guild's data is kept after the bot leaves it.
     retention_days_after_leave: int = 30
@@ -119,6 +122,7 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
     },
     "storage": {
         "path": ("path",),
+        "url": ("pgurl",),
         "busy_timeout_ms": ("int", 0, 600_000),
         "retention_days_after_leave": ("int", 0, 3650),
     },
@@ -221,6 +225,10 @@ def _convert(section: str, key: str, value: Any, rule: tuple[Any, ...], base: Pa
         if not isinstance(value, str) or not value.startswith(schemes):
             raise SettingsError(f"{where}: must be a URL starting with {' or '.join(schemes)}")
         return value.rstrip("/")
+    if kind == "pgurl":
+        if not isinstance(value, str) or not value.startswith(("postgresql://", "postgres://")):
+            raise SettingsError(f"{where}: must be a URL starting with postgresql://")
+        return value
     if kind == "ports":
         if not isinstance(value, list) or not value or not all(
             isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= 65535 for p in value

@@ -30,6 +30,8 @@ from bot.storage.dialect import SQLITE, Dialect
 log = logging.getLogger(__name__)
 
 POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
+# Where a PostgreSQL password comes from when the URL has none (else asyncpg reads ~/.pgpass).
+PASSWORD_VARIABLE = "SECOND_OPINION_DB_PASSWORD"
 
 
 class StorageBusyError(RuntimeError):

@@ -60,8 +60,21 @@ _RETRY_TRANSACTION: tuple[type[BaseException], ...] = (
 def _lost(exc: BaseException) -> bool:
     if isinstance(exc, _CONNECTION_LOST):
         return True
-    # asyncpg reports a pooled connection closed under it as an InterfaceError.
-    return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
+    # A statement sent before asyncpg read the server's goodbye finds the protocol in a state it
+    # cannot leave: the connection is as good as lost.
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        return True
+    # asyncpg reports a pooled connection closed under it as an InterfaceError: "connection is
+    # closed", or, once the pool has taken the dead connection back, "released back to the pool".
+    return isinstance(exc, asyncpg.InterfaceError) and ("closed" in str(exc) or "released back" in str(exc))
+
+
+def _discard(conn: asyncpg.Connection) -> None:
+    """Close a connection that lost its session, so the pool opens a new one instead of reusing it."""
+    try:
+        conn.terminate()
+    except asyncpg.InterfaceError:  # a pool proxy whose dead connection the pool took back already
+        pass
 
 
 @contextmanager
@@ -177,11 +190,30 @@ class PostgresDatabase(Database):
             try:
                 with _pg_errors():
                     async with self._pool.acquire() as pooled:
-                        return await getattr(pooled, method)(query, *args)
+                        try:
+                            return await getattr(pooled, method)(query, *args)
+                        except Exception as exc:
+                            if _lost(exc):
+                                _discard(pooled)
+                            raise
             except StorageUnavailableError as exc:
                 if delay is None:
                     raise
                 log.warning("database connection lost (%s); retry %d in %.2fs", exc.__cause__, attempt + 1, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _acquire(self) -> asyncpg.Connection:
+        """A pooled connection for a transaction; while the server cannot be reached, wait for it
+        with the same backoff as a single statement (a restart, a fail-over)."""
+        for attempt, delay in enumerate((*RETRY_DELAYS, None)):
+            try:
+                with _pg_errors():
+                    return await self._pool.acquire()
+            except StorageUnavailableError as exc:
+                if delay is None:
+                    raise
+                log.warning("database unreachable (%s); retry %d in %.2fs", exc.__cause__, attempt + 1, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -203,8 +235,7 @@ class PostgresDatabase(Database):
     async def transaction(self) -> AsyncIterator[PostgresDatabase]:
         if self._mine() is not None:
             raise RuntimeError("nested transaction on the same connection")
-        with _pg_errors():
-            conn = await self._pool.acquire()
+        conn = await self._acquire()
         try:
             token = self._held.set((asyncio.current_task(), conn))
             try:
@@ -213,19 +244,25 @@ class PostgresDatabase(Database):
                     await tx.start()
                 try:
                     yield self
-                except BaseException:
-                    if not conn.is_closed():
-                        try:
-                            await tx.rollback()
-                        except Exception as exc:  # the original error matters more than this one
-                            log.debug("rollback failed: %r", exc)
+                except BaseException as exc:
+                    if isinstance(exc, StorageUnavailableError):
+                        _discard(conn)
+                    try:
+                        await tx.rollback()
+                    except Exception as exc:  # a lost connection rolled back by itself; the original error matters
+                        log.debug("rollback failed: %r", exc)
                     raise
                 with _pg_errors():
                     await tx.commit()
             finally:
                 self._held.reset(token)
         finally:
-            await self._pool.release(conn)
+            try:
+                await self._pool.release(conn)
+            except Exception as exc:
+                # Releasing resets the session; on a lost connection that fails, and the pool has
+                # then closed it and will open a new one. The transaction's outcome stands.
+                log.debug("release after a lost connection: %r", exc)
 
     async def user_version(self) -> int:
         # Two statements: a query naming a table that does not exist fails when it is parsed.
