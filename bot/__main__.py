@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -206,7 +207,11 @@ def _setup_run_logging(settings) -> None:  # type: ignore[no-untyped-def]
     from bot.logging_setup import setup_logging
 
     try:
-        setup_logging(settings.logging, secrets=[settings.discord.token or ""])
+        from bot.storage.database import PASSWORD_VARIABLE
+
+        # The database password never reaches the log either, even inside a driver's message.
+        secrets = [settings.discord.token or "", os.environ.get(PASSWORD_VARIABLE, "")]
+        setup_logging(settings.logging, secrets=[s for s in secrets if s])
     except OSError as exc:
         raise CliError(f"[logging] file: cannot open {settings.logging.file}: {exc.strerror}", EXIT_FAILED) from None
 
