@@ -23,10 +23,13 @@ class Dialect:
     for_update: str
     # LIKE that ignores ASCII case, as SQLite's LIKE does by default.
     ilike: str
+    # Put before a column to keep that term out of SQLite's index choice (a unary "+"; SQLite has
+    # no statistics to choose well). PostgreSQL plans from statistics and has no "+" for text.
+    no_index: str
 
 
-SQLITE = Dialect(name="sqlite", for_share="", for_update="", ilike="LIKE")
-POSTGRESQL = Dialect(name="postgresql", for_share=" FOR SHARE", for_update=" FOR UPDATE", ilike="ILIKE")
+SQLITE = Dialect(name="sqlite", for_share="", for_update="", ilike="LIKE", no_index="+")
+POSTGRESQL = Dialect(name="postgresql", for_share=" FOR SHARE", for_update=" FOR UPDATE", ilike="ILIKE", no_index="")
 
 
 @lru_cache(maxsize=2048)
