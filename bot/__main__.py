@@ -69,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("dest", type=Path, help="the backup file to write (replaced atomically)")
     backup.add_argument("--config", type=Path)
 
+    storage = sub.add_parser("storage", help="move the whole history between databases")
+    storage_sub = storage.add_subparsers(dest="storage_command", required=True, parser_class=OneLineParser)
+    copy = storage_sub.add_parser(
+        "copy", help="copy every table from SRC to an empty DST (SQLite file or postgresql:// URL), verified"
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="SRC", help="an SQLite file or postgresql:// URL")
+    copy.add_argument("--to", dest="destination", required=True, metavar="DST",
+                      help="an SQLite file or postgresql:// URL; created and migrated, must be empty")
+
     try:
         from bot.history.cli import add_history_arguments
     except ImportError:  # pragma: no cover - the history package always ships
@@ -184,6 +193,60 @@ async def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if report.healthy else EXIT_FAILED
 
 
+async def _open_storage(target: str, *, destination: bool):  # type: ignore[no-untyped-def]
+    """SRC opened so nothing is written to it; DST created and migrated. One line on failure."""
+    import sqlite3
+
+    from bot.storage.database import PASSWORD_VARIABLE, Database, StorageOpenError, is_postgresql_url
+
+    password = os.environ.get(PASSWORD_VARIABLE) or None
+    try:
+        if is_postgresql_url(target):
+            return await Database.open(target, password=password, migrate=destination)
+        return await Database.open(Path(target), migrate=destination, read_only=not destination)
+    except StorageOpenError as exc:
+        raise CliError(f"{'--to' if destination else '--from'}: {exc}", EXIT_FAILED) from None
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise CliError(f"{'--to' if destination else '--from'} {target}: cannot open the database: {reason}",
+                       EXIT_FAILED) from None
+
+
+async def _storage_copy(args: argparse.Namespace) -> int:
+    import time
+
+    from bot.storage.copy import CopyError, copy_database
+    from bot.storage.database import is_postgresql_url
+
+    def same(a: str, b: str) -> bool:
+        if is_postgresql_url(a) or is_postgresql_url(b):
+            return a == b
+        return Path(a).resolve() == Path(b).resolve()
+
+    if same(args.source, args.destination):
+        raise CliError("--from and --to name the same database")
+    started = time.monotonic()
+    source = await _open_storage(args.source, destination=False)
+    try:
+        destination = await _open_storage(args.destination, destination=True)
+        try:
+            try:
+                tables = await copy_database(source, destination)
+            except CopyError as exc:
+                raise CliError(str(exc), EXIT_FAILED) from None
+            for table in tables:
+                sys.stdout.write(f"{table.table}: {table.rows} rows, sha256 {table.checksum[:16]} (matches)\n")
+            sys.stdout.write(
+                f"copied {sum(t.rows for t in tables)} rows in {len(tables)} tables from {source.description} "
+                f"to {destination.description} in {time.monotonic() - started:.2f} s; every table verified\n"
+            )
+        finally:
+            await destination.close()
+    finally:
+        await source.close()
+    return EXIT_OK
+
+
 async def _backup(args: argparse.Namespace) -> int:
     from bot.backup import BackupError, BackupRefused, backup_database_async
 
@@ -256,6 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_doctor(args))
         if args.command == "backup":
             return asyncio.run(_backup(args))
+        if args.command == "storage":
+            return asyncio.run(_storage_copy(args))
         if args.command == "history":
             from bot.history.cli import run_history
 

@@ -61,6 +61,15 @@ class Result:
     rowcount: int
 
 
+@dataclass(frozen=True)
+class TableShape:
+    """A table as the copy between engines sees it: columns in order, primary key columns."""
+
+    name: str
+    columns: tuple[str, ...]
+    primary_key: tuple[str, ...]
+
+
 def is_postgresql_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(POSTGRESQL_SCHEMES)
 
@@ -190,6 +199,10 @@ class Database(ABC):
     @abstractmethod
     def transaction(self) -> Any:
         """`async with db.transaction() as db:` all or nothing; nested use in one task is an error."""
+
+    @abstractmethod
+    async def tables(self) -> list[TableShape]:
+        """The application's tables (not the engine's own, nor the schema version's), by name."""
 
 
 async def _enable_wal(conn: aiosqlite.Connection, wait_seconds: float) -> None:
@@ -383,6 +396,17 @@ class SqliteDatabase(Database):
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")
         return str(row[0])
+
+    async def tables(self) -> list[TableShape]:
+        names = [r[0] for r in await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        )]
+        shapes = []
+        for name in names:
+            info = await self.fetchall("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", (name,))
+            key = tuple(r[0] for r in sorted((r for r in info if r[1]), key=lambda r: r[1]))
+            shapes.append(TableShape(name, tuple(r[0] for r in info), key))
+        return shapes
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from bot.storage.database import (
     StorageBusyError,
     StorageOpenError,
     StorageUnavailableError,
+    TableShape,
     migrations_for,
     refuse_newer,
 )
@@ -263,6 +264,39 @@ class PostgresDatabase(Database):
                 # Releasing resets the session; on a lost connection that fails, and the pool has
                 # then closed it and will open a new one. The transaction's outcome stands.
                 log.debug("release after a lost connection: %r", exc)
+
+    async def tables(self) -> list[TableShape]:
+        names = [r[0] for r in await self.fetchall(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' AND table_name != 'schema_version' ORDER BY table_name"
+        )]
+        shapes = []
+        for name in names:
+            columns = await self.fetchall(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = ? ORDER BY ordinal_position",
+                (name,),
+            )
+            key = await self.fetchall(
+                "SELECT a.attname FROM pg_index AS i "
+                "JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) ON true "
+                "JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                "WHERE i.indrelid = CAST(? AS regclass) AND i.indisprimary ORDER BY k.n",
+                (name,),
+            )
+            shapes.append(TableShape(name, tuple(r[0] for r in columns), tuple(r[0] for r in key)))
+        return shapes
+
+    async def reset_id_sequences(self) -> None:
+        """After rows were copied in with their ids, start each identity column after the largest."""
+        for table in await self.tables():
+            row = await self.fetchone("SELECT pg_get_serial_sequence(?, 'id')", (table.name,)) if "id" in table.columns else None
+            if row is not None and row[0] is not None:
+                # The table name comes from the catalogue above, never from a user.
+                await self.execute(
+                    f"SELECT setval(?, COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)",  # noqa: S608
+                    (row[0],),
+                )
 
     async def user_version(self) -> int:
         # Two statements: a query naming a table that does not exist fails when it is parsed.
