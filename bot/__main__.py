@@ -248,9 +248,11 @@ async def _storage_copy(args: argparse.Namespace) -> int:
 
 
 async def _backup(args: argparse.Namespace) -> int:
-    from bot.backup import BackupError, BackupRefused, backup_database_async
+    from bot.backup import BackupError, BackupRefused, backup_database_async, postgres_backup_advice
 
     settings = _load_settings(args.config)
+    if settings.storage.url is not None:
+        raise CliError(postgres_backup_advice(settings.storage.url, args.dest), EXIT_BAD_INPUT)
     try:
         result = await backup_database_async(
             settings.storage.path, args.dest, busy_timeout_ms=settings.storage.busy_timeout_ms
