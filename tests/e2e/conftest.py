@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.e2e.botharness import BotProcess, settings_for_tests
 from tests.e2e.pages import PageSite
+from tests.pg import fresh_database
+
+# SECOND_OPINION_TEST_ENGINE=postgresql runs the end-to-end bot on a fresh PostgreSQL database
+# of the session's server instead of an SQLite file (by hand for now; CI runs SQLite here and
+# both engines in the storage, history and vote-path tests).
+ENGINE = os.environ.get("SECOND_OPINION_TEST_ENGINE", "sqlite")
 
 
 @pytest.fixture
@@ -19,8 +26,18 @@ async def page_site() -> AsyncIterator[PageSite]:
 
 
 @pytest.fixture
-def bot_settings(tmp_path, fake_discord, page_site):
-    return settings_for_tests(tmp_path, fake_discord, page_site.port)
+async def e2e_storage_url(request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    if ENGINE != "postgresql":
+        yield None
+        return
+    async with fresh_database(request.getfixturevalue("pg_admin_dsn")) as url:
+        yield url
+
+
+@pytest.fixture
+def bot_settings(tmp_path, fake_discord, page_site, e2e_storage_url):
+    overrides = {"storage": {"url": e2e_storage_url}} if e2e_storage_url else {}
+    return settings_for_tests(tmp_path, fake_discord, page_site.port, **overrides)
 
 
 @pytest.fixture
