@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -8,11 +7,6 @@ import pytest
 from tests.e2e.botharness import BotProcess, settings_for_tests
 from tests.e2e.pages import PageSite
 from tests.pg import fresh_database
-
-# SECOND_OPINION_TEST_ENGINE=postgresql runs the end-to-end bot on a fresh PostgreSQL database
-# of the session's server instead of an SQLite file (by hand for now; CI runs SQLite here and
-# both engines in the storage, history and vote-path tests).
-ENGINE = os.environ.get("SECOND_OPINION_TEST_ENGINE", "sqlite")
 
 
 @pytest.fixture
@@ -25,9 +19,11 @@ async def page_site() -> AsyncIterator[PageSite]:
         await site.stop()
 
 
-@pytest.fixture
+@pytest.fixture(params=["sqlite", "postgresql"])
 async def e2e_storage_url(request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
-    if ENGINE != "postgresql":
+    """Every end-to-end test that runs the bot runs it on both engines: an SQLite file (None) and
+    a fresh database on the session's PostgreSQL server."""
+    if request.param == "sqlite":
         yield None
         return
     async with fresh_database(request.getfixturevalue("pg_admin_dsn")) as url:
