@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the bot")
     run.add_argument("--config", type=Path, help="TOML config (see config.example.toml)")
+    run.add_argument("--shards", metavar="IDS",
+                     help="the shards this process runs: one id, a range like 0-3, or a list like 0,2,5")
+    run.add_argument("--shard-count", type=int, metavar="N", help="how many shards there are in all")
 
     sync = sub.add_parser("sync", help="sync the slash commands with Discord now, then exit")
     sync.add_argument("--config", type=Path)
@@ -289,10 +292,37 @@ def _stop_before_start(signum: int, frame: object) -> None:
     raise _StoppedBeforeStart
 
 
+def _with_shards(settings, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """--shards and --shard-count override [discord] shard_ids and shard_count."""
+    from dataclasses import replace
+
+    from bot.settings import SettingsError, check_shards
+    from bot.sharding import ShardSpecError, parse_shard_ids
+
+    shards, count = getattr(args, "shards", None), getattr(args, "shard_count", None)
+    if shards is None and count is None:
+        return settings
+    discord_settings = settings.discord
+    if count is not None:
+        if count < 1:
+            raise CliError("--shard-count: must be at least 1")
+        discord_settings = replace(discord_settings, shard_count=count)
+    if shards is not None:
+        try:
+            discord_settings = replace(discord_settings, shard_ids=parse_shard_ids(shards))
+        except ShardSpecError as exc:
+            raise CliError(f"--shards: {exc}") from None
+    try:
+        check_shards(discord_settings.shard_count, discord_settings.shard_ids, where="--shards")
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    return replace(settings, discord=discord_settings)
+
+
 async def _run(args: argparse.Namespace, *, sync_only: bool) -> int:
     from bot.app import StartupError, run_bot
 
-    settings = _load_settings(args.config)
+    settings = _with_shards(_load_settings(args.config), args)
     _setup_run_logging(settings)
     try:
         await run_bot(settings, sync_only=sync_only)

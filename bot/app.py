@@ -15,7 +15,7 @@ import discord
 
 from bot.analysis import RankList
 from bot.checking import LinkChecker
-from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot
+from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot, bot_class_and_options
 from bot.endpoints import apply_endpoints
 from bot.fetch import SafeFetcher
 from bot.settings import Settings
@@ -118,7 +118,8 @@ def create_bot(
     force_sync: bool = False,
 ) -> SecondOpinionBot:
     apply_endpoints(settings.discord.api_base_url, settings.discord.gateway_url)
-    return SecondOpinionBot(settings=settings, services=services, extensions=extensions, force_sync=force_sync)
+    cls, options = bot_class_and_options(settings)
+    return cls(settings=settings, services=services, extensions=extensions, force_sync=force_sync, **options)
 
 
 def _reason(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.settings import Settings
+from bot.sharding import ShardPlan
 from bot.storage.database import Database, StorageBusyError
 
 log = logging.getLogger(__name__)
@@ -65,13 +66,16 @@ class SecondOpinionBot(commands.Bot):
         extensions: Sequence[str] = DEFAULT_EXTENSIONS,
         force_sync: bool = False,
         clock: Callable[[], float] = time.time,
+        **client_options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=bot_intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **client_options,
         )
+        self.shard_plan = ShardPlan(settings.discord.shard_count, settings.discord.shard_ids)
         self.settings = settings
         self.services = services
         self.extensions_to_load = tuple(extensions)
@@ -83,7 +87,14 @@ class SecondOpinionBot(commands.Bot):
         for extension in self.extensions_to_load:
             await self.load_extension(extension)
         self.tree.on_error = self.on_app_command_error
-        await self.sync_commands(force=self.force_sync)
+        if self.force_sync or self.shard_plan.syncs_commands:
+            await self.sync_commands(force=self.force_sync)
+        else:
+            log.info("application commands are synced by the process that runs shard 0")
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process does the guild's background work (its shard is one of ours)."""
+        return self.shard_plan.owns(guild_id)
 
     # -- command sync ------------------------------------------------------------------------
 
@@ -134,3 +145,15 @@ class SecondOpinionBot(commands.Bot):
             log.error("command %r failed", interaction.command and interaction.command.name, exc_info=error)
             message = "Something went wrong on our side; the error was logged. Please try again."
         await send_error(interaction, message)
+
+
+class ShardedSecondOpinionBot(SecondOpinionBot, commands.AutoShardedBot):
+    """The same bot running several shards in one process (AutoShardedBot's connections)."""
+
+
+def bot_class_and_options(settings: Settings) -> tuple[type[SecondOpinionBot], dict[str, Any]]:
+    """The bot class for the configured shards and the discord.py options that select them."""
+    plan = ShardPlan(settings.discord.shard_count, settings.discord.shard_ids)
+    if plan.shard_count is None:
+        return SecondOpinionBot, {}
+    return ShardedSecondOpinionBot, {"shard_count": plan.shard_count, "shard_ids": list(plan.mine)}

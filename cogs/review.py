@@ -627,10 +627,12 @@ class ReviewsCog(commands.Cog, name="Reviews"):
         assert self.desk is not None
         # Reviews left 'opening' by a process that stopped mid-way would block their URL forever.
         for review_id, guild_id in await self.services.reviews.stale_openings(exclude=self._opening):
+            if not self.bot.owns_guild(guild_id):
+                continue  # another shard's process may be opening it right now
             if await self.services.reviews.abandon(review_id, guild_id, "opening was interrupted (restart)"):
                 log.warning("review %s was left half-opened; abandoned it", review_id)
         refs = await self.services.reviews.open_factor_messages()
-        keys = sorted({(ref.review_id, ref.guild_id) for ref in refs.values()})
+        keys = sorted({(ref.review_id, ref.guild_id) for ref in refs.values() if self.bot.owns_guild(ref.guild_id)})
         for review_id, guild_id in keys:
             review = await self.services.reviews.get(review_id, guild_id)
             if review is not None and review.is_open and not review.broken:
@@ -694,10 +696,12 @@ class ReviewsCog(commands.Cog, name="Reviews"):
             self._wake.clear()
             next_at: float | None = None
             try:
-                for review in await reviews.due_reviews(self.clock()):
+                # Only this process's shards: another process closes the other guilds' reviews.
+                shards = self.bot.shard_plan
+                for review in await reviews.due_reviews(self.clock(), shards=shards):
                     if await self.close_review(review, actor_id=None, reason="deadline") is not None:
                         self.deadline_closes += 1
-                next_at = await reviews.next_deadline()
+                next_at = await reviews.next_deadline(shards=shards)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.review.factors import FACTOR_IDS
+from bot.sharding import ShardPlan, guild_clause
 from bot.storage.database import Database, IntegrityError
 
 REVIEW_COLUMNS = (
@@ -239,21 +240,28 @@ class ReviewsRepo:
         )
         return [_review(r) for r in rows]
 
-    async def due_reviews(self, now: float, limit: int = 100) -> list[Review]:
+    async def due_reviews(self, now: float, limit: int = 100, *, shards: ShardPlan | None = None) -> list[Review]:
         """Open reviews whose deadline has passed, in every guild, oldest deadline first.
 
         Cross-guild on purpose (the deadline sweeper serves all guilds); it uses reviews_due.
+        shards: only the guilds of this process's shards (each guild's deadlines are closed by
+        the one process holding its shard).
         """
+        mine, mine_params = guild_clause(shards)
         rows = await self.db.fetchall(
-            _SELECT + " WHERE status = 'open' AND deadline_at <= ? "
-            "ORDER BY deadline_at LIMIT ?",
-            (now, limit),
+            _SELECT + " WHERE status = 'open' AND deadline_at <= ?" + mine + " ORDER BY deadline_at LIMIT ?",
+            (now, *mine_params, limit),
         )
         return [_review(r) for r in rows]
 
-    async def next_deadline(self) -> float | None:
-        """The earliest deadline of any open review, so the sweeper can sleep until then."""
-        row = await self.db.fetchone("SELECT MIN(deadline_at) FROM reviews WHERE status = 'open'")
+    async def next_deadline(self, *, shards: ShardPlan | None = None) -> float | None:
+        """The earliest deadline of any open review (of this process's shards), so the sweeper can
+        sleep until then."""
+        mine, mine_params = guild_clause(shards)
+        row = await self.db.fetchone(
+            "SELECT MIN(deadline_at) FROM reviews WHERE status = 'open'" + mine,  # noqa: S608 - constant clause
+            mine_params,
+        )
         return None if row is None or row[0] is None else float(row[0])
 
     async def close(
