@@ -150,6 +150,28 @@ class SecondOpinionBot(commands.Bot):
 class ShardedSecondOpinionBot(SecondOpinionBot, commands.AutoShardedBot):
     """The same bot running several shards in one process (AutoShardedBot's connections)."""
 
+    # Discord allows max_concurrency IDENTIFYs per 5 seconds, per bucket (shard_id % max_concurrency).
+    IDENTIFY_INTERVAL_SECONDS = 5.0
+
+    async def setup_hook(self) -> None:
+        _, _, limit = await self.http.get_bot_gateway()
+        self.identify_buckets = max(1, int(limit.get("max_concurrency", 1)))
+        await super().setup_hook()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """On PostgreSQL, every process sharing the database takes turns per bucket (an advisory
+        lock), so processes started together do not trip Discord's limit; discord.py alone only
+        spaces the shards of one process."""
+        db = self.services.db
+        identify_turn = getattr(db, "identify_turn", None)
+        if identify_turn is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        bucket = (shard_id or 0) % getattr(self, "identify_buckets", 1)
+        waited = await identify_turn(bucket, self.IDENTIFY_INTERVAL_SECONDS)
+        if waited:
+            log.info("shard %s waited %.1f s for its IDENTIFY turn (bucket %s)", shard_id, waited, bucket)
+
 
 def bot_class_and_options(settings: Settings) -> tuple[type[SecondOpinionBot], dict[str, Any]]:
     """The bot class for the configured shards and the discord.py options that select them."""

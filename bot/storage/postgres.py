@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 # Held (transaction-scoped) while migrating, so that processes starting together migrate once.
 MIGRATION_LOCK_KEY = 0x5EC0_0D0F
+# The lock class of the IDENTIFY buckets (pg_advisory_xact_lock(class, bucket)).
+IDENTIFY_LOCK_CLASS = 0x5EC0
 CONNECT_TIMEOUT_SECONDS = 10.0
 # A statement outside a transaction whose connection was lost is tried again after each delay
 # (the first at once: the usual cause is one dropped connection, and the pool opens a new one).
@@ -297,6 +299,37 @@ class PostgresDatabase(Database):
                     f"SELECT setval(?, COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)",  # noqa: S608
                     (row[0],),
                 )
+
+    async def identify_turn(
+        self,
+        bucket: int,
+        interval: float,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> float:
+        """Wait for this process's turn to IDENTIFY a shard of `bucket`: at most one IDENTIFY per
+        bucket per `interval` seconds across every process sharing this database (Discord's
+        max_concurrency rule). The bucket's advisory lock queues the processes; the last
+        IDENTIFY's time (the server's clock, the same for every process) says how long to wait.
+        Returns the seconds waited."""
+        key = f"identify:{bucket}"
+        async with self.transaction():
+            await self.execute("SELECT pg_advisory_xact_lock(?, ?)", (IDENTIFY_LOCK_CLASS, bucket))
+            row = await self.fetchone(
+                "SELECT EXTRACT(EPOCH FROM clock_timestamp()), "
+                "(SELECT CAST(value AS DOUBLE PRECISION) FROM bot_state WHERE key = ?)",
+                (key,),
+            )
+            assert row is not None
+            now, last = float(row[0]), (float(row[1]) if row[1] is not None else None)
+            wait = 0.0 if last is None else max(0.0, last + interval - now)
+            if wait:
+                await sleep(wait)  # holding the lock: the next process waits behind this one
+            await self.execute(
+                "INSERT INTO bot_state (key, value) VALUES (?, CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS TEXT)) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key,),
+            )
+        return wait
 
     async def user_version(self) -> int:
         # Two statements: a query naming a table that does not exist fails when it is parsed.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+from bot.client import ShardedSecondOpinionBot
 from tests.e2e.botharness import BotProcess, settings_for_tests
 from tests.e2e.review_helpers import BAD, GOOD, eventually, open_review, wait_votes
 
@@ -19,7 +20,10 @@ def _guild(fake, name: str, shard: int):
     return guild, channel, members
 
 
-async def test_two_shard_processes_share_one_database(fake_discord, make_client, page_site, pg_url, tmp_path):
+async def test_two_shard_processes_share_one_database(fake_discord, make_client, page_site, pg_url, tmp_path,
+                                                      monkeypatch):
+    # The processes take IDENTIFY turns through the database; the fake has no 5 s limit to respect.
+    monkeypatch.setattr(ShardedSecondOpinionBot, "IDENTIFY_INTERVAL_SECONDS", 0.1)
     worlds = [_guild(fake_discord, f"shard{shard}", shard) for shard in (0, 1)]
     processes = []
     for shard in (0, 1):

@@ -249,3 +249,40 @@ async def test_postgres_down_or_refusing_is_one_line_without_the_password(pg_adm
         await Database.open(f"postgresql://nobody-here@{base}", password="hunter2-secret")
     text = str(refused.value)
     assert base in text and "nobody-here" in text and "\n" not in text and "hunter2" not in text
+
+
+async def test_postgres_identify_turns_are_spaced_and_queued_across_processes(pg_url: str) -> None:
+    a, b = await Database.open(pg_url), await Database.open(pg_url)  # two processes
+    try:
+        slept: list[float] = []
+
+        async def record(seconds: float) -> None:
+            slept.append(seconds)
+
+        assert await a.identify_turn(0, 3600.0, record) == 0.0 and slept == []  # nobody identified yet
+        waited = await b.identify_turn(0, 3600.0, record)
+        assert slept == [waited] and 0 < waited <= 3600.0  # the next one waits for the interval
+        assert await b.identify_turn(1, 3600.0, record) == 0.0  # another bucket has its own turn
+
+        # While one process holds its turn, the other queues on the bucket's lock.
+        release = asyncio.Event()
+        holding = asyncio.Event()
+
+        async def hold(seconds: float) -> None:
+            holding.set()
+            await release.wait()
+
+        first = asyncio.ensure_future(a.identify_turn(0, 3600.0, hold))
+        await holding.wait()
+        second = asyncio.ensure_future(b.identify_turn(0, 3600.0, record))
+        waiting = 0
+        while not waiting:  # ask the server until the second queues on the lock (each ask yields)
+            waiting = (await a.fetchone(
+                "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))[0]
+        assert not second.done()
+        release.set()
+        await first
+        assert await second > 0
+    finally:
+        await a.close()
+        await b.close()
