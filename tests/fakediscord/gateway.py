@@ -116,6 +116,18 @@ class Connection:
                 self.queue.task_done()
 
 
+def _guild_of(event: str, payload: Any) -> int | None:
+    """The guild an event belongs to (None: not a guild's event, sent on every shard)."""
+    if not isinstance(payload, dict):
+        return None
+    # A guild's own events carry it as "id"; every other guild event names it in "guild_id".
+    raw = payload.get("id") if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else payload.get("guild_id")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 @dataclass(eq=False)
 class Session:
     id: str
@@ -316,7 +328,8 @@ class Gateway:
         author_id: int | None = None,
         mentions: tuple[int, ...] = (),
     ) -> None:
-        """Send an event to every live or resumable session whose intents want it."""
+        """Send an event to every live or resumable session whose intents want it and whose shard
+        holds the event's guild (as Discord does: a guild's events come only on its shard)."""
         if self.paused:
             self.held.append(_Held(event, data, author_id, mentions))
             return
@@ -325,6 +338,9 @@ class Gateway:
             if intent and not session.intents & intent:
                 continue
             payload = data(session.intents) if callable(data) else data
+            guild_id = _guild_of(event, payload)
+            if guild_id is not None and not self._in_shard(guild_id, session.shard):
+                continue
             if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and not session.intents & MESSAGE_CONTENT:
                 payload = self.fake.strip_content(data, author_id, mentions)
             self._emit(session, event, payload)

@@ -51,7 +51,7 @@ from .models import (
 )
 from .permissions import BOT_DEFAULT, EVERYONE_DEFAULT, Perm
 from .rest import RestApi, RestCall, UploadedFile
-from .snowflakes import iso, new_snowflake, snowflake_at, utcnow
+from .snowflakes import iso, new_snowflake, new_snowflake_on_shard, snowflake_at, utcnow
 
 T = TypeVar("T")
 
@@ -345,8 +345,10 @@ class FakeDiscord:
         everyone_permissions: int = EVERYONE_DEFAULT,
         owner_name: str = "guild-owner",
         bot_joined: bool = True,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        guild_id = new_snowflake()
+        """shard (id, count): a guild id that lands on that shard, for the sharding tests."""
+        guild_id = new_snowflake() if shard is None else new_snowflake_on_shard(*shard)
         owner = User(new_snowflake(), owner_name)
         self.users[owner.id] = owner
         guild = Guild(id=guild_id, name=name, owner_id=owner.id, fake=self, bot_present=False)
