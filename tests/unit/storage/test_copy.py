@@ -9,15 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from bot.audit.rows import AuditRow
 from bot.review.factors import Choice
 from bot.review.votes import VoteOps, VoteRow
 from bot.storage.audit import AuditRepo
+from bot.storage.bulk_audits import BulkAuditsRepo
 from bot.storage.checks import ChecksRepo
 from bot.storage.copy import COPY_ORDER, CopyError, copy_database, table_summary
 from bot.storage.database import Database
 from bot.storage.guild_settings import GuildSettingsRepo
 from bot.storage.reviews import ReviewsRepo
 from bot.storage.votes import VotesRepo
+from bot.storage.watches import WatchRepo
+from bot.watch.rules import Observation
 from tests.unit.storage.helpers import NOW, open_review
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -48,6 +52,21 @@ async def _fill(db: Database) -> None:
     await db.execute("INSERT INTO history_filters (guild_id, ref, token, created_at) VALUES (?, ?, ?, ?)",
                      (BIG_GUILD, "abc", "domain:ex.test", NOW + 0.5))
     await db.execute("INSERT INTO bot_state (key, value) VALUES (?, ?)", ("commands_hash", "ffff"))
+    # The audit's and the watch's tables: a running audit keeps its export (bytes), a watch its
+    # observations with their NULLs.
+    audits = BulkAuditsRepo(db)
+    audit = await audits.create(guild_id=BIG_GUILD, channel_id=BIG_GUILD + 1, member_id=BIG_GUILD + 2,
+                                filename="ahrefs.csv", target="shop.test", keyword=None, total=2,
+                                export=b"\xff\xfesource\x00", now=NOW + 0.25)
+    await audits.add_rows(BIG_GUILD, audit.id, [AuditRow(index=0, source_url="https://ex.test/ü", risk_score=7)])
+    await audits.set_open_to_all(BIG_GUILD, True)
+    watch = await WatchRepo(db).add(
+        guild_id=BIG_GUILD, channel_id=BIG_GUILD + 1, created_by=BIG_GUILD + 2, created_by_name="Zoë",
+        source_url="https://ex.test/0", domain="ex.test", target="shop.test", keyword=None, review_id=None,
+        thread_id=None, check_id=check_id, created_at=NOW, next_due_at=NOW + 3600.5, max_per_guild=5,
+        baseline=Observation(at=NOW, status="ok", http_status=200, found=True, rel="dofollow"),
+    )
+    assert watch is not None
     assert check_id > 0
 
 
