@@ -219,6 +219,10 @@ class Gateway:
             return
         intents = int(d.get("intents", 0))
         shard = list(d.get("shard") or [0, 1])
+        if len(shard) != 2 or not 0 <= shard[0] < shard[1]:
+            conn.close(4010)  # Discord's "invalid shard"
+            return
+        self.fake.identified_shards.append((shard[0], shard[1]))
         session = Session(id=secrets.token_hex(16), intents=intents, shard=shard, conn=conn)
         self.sessions[session.id] = session
         conn.session = session
@@ -243,9 +247,15 @@ class Gateway:
             self._emit(session, "GUILD_CREATE", self.fake.guild_create_payload(guild, intents))
 
     @staticmethod
-    def _in_shard(guild_id: int, shard: list[int]) -> bool:
+    def _in_shard(guild_id: int | None, shard: list[int]) -> bool:
+        # Discord sends a guild's events on shard (guild_id >> 22) % count only, and events of
+        # no guild (direct messages) on shard 0.
         shard_id, count = shard
-        return count <= 1 or (guild_id >> 22) % count == shard_id
+        if count <= 1:
+            return True
+        if guild_id is None:
+            return shard_id == 0
+        return (guild_id >> 22) % count == shard_id
 
     def _resume(self, conn: Connection, d: dict[str, Any]) -> None:
         session = self.sessions.get(str(d.get("session_id")))
@@ -325,6 +335,8 @@ class Gateway:
             if intent and not session.intents & intent:
                 continue
             payload = data(session.intents) if callable(data) else data
+            if not self._in_shard(_guild_of(event, payload), session.shard):
+                continue
             if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and not session.intents & MESSAGE_CONTENT:
                 payload = self.fake.strip_content(data, author_id, mentions)
             self._emit(session, event, payload)
@@ -381,6 +393,17 @@ class Gateway:
     def _record(self, direction: str, op: Any, event: str | None, session_id: str | None) -> None:
         self.log.append(GatewayRecord(time.monotonic(), direction, int(op or 0), event, session_id))
         self.fake.notify()
+
+
+# Events whose payload is the guild itself; every other guild event carries guild_id.
+_GUILD_ITSELF = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
+
+
+def _guild_of(event: str, payload: Any) -> int | None:
+    if not isinstance(payload, dict):
+        return None
+    raw = payload.get("id") if event in _GUILD_ITSELF else payload.get("guild_id")
+    return int(raw) if raw is not None else None
 
 
 def events_named(log: list[GatewayRecord], name: str) -> list[GatewayRecord]:

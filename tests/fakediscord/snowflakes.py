@@ -37,6 +37,16 @@ def new_snowflake() -> int:
     return _last_now
 
 
+def snowflake_on_shard(shard_id: int, shard_count: int) -> int:
+    """A fresh id, greater than every earlier one, of a guild Discord puts on ``shard_id``:
+    the shard is the id's millisecond timestamp modulo the count, so move to the next such ms."""
+    global _last_now
+    ms = max(int(time.time() * 1000) - DISCORD_EPOCH_MS, (_last_now >> 22) + 1)
+    ms += (shard_id - ms) % shard_count
+    _last_now = (ms << 22) | (1 << 17)
+    return _last_now
+
+
 def snowflake_time(snowflake: int) -> datetime:
     """The creation time embedded in an id."""
     return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)
