@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the bot")
     run.add_argument("--config", type=Path, help="TOML config (see config.example.toml)")
+    run.add_argument("--shards", type=_shard_ids_arg, metavar="IDS",
+                     help="the shards this process runs: one id, a range like 0-3, or a comma list "
+                          "(overrides [discord] shard_ids)")
+    run.add_argument("--shard-count", type=_shard_count_arg, metavar="N",
+                     help="the bot's total number of shards (overrides [discord] shard_count)")
 
     sync = sub.add_parser("sync", help="sync the slash commands with Discord now, then exit")
     sync.add_argument("--config", type=Path)
@@ -89,6 +94,26 @@ def build_parser() -> argparse.ArgumentParser:
         history = sub.add_parser("history", help="export a guild's review history")
         add_history_arguments(history)
     return parser
+
+
+def _shard_ids_arg(text: str) -> tuple[int, ...]:
+    from bot.shards import ShardSpecError, parse_shard_ids
+
+    try:
+        return parse_shard_ids(text)
+    except ShardSpecError as exc:
+        # argparse turns this into "argument --shards: <message>", one line, exit 2.
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _shard_count_arg(text: str) -> int:
+    from bot.shards import ShardSpecError, check_shard_count
+
+    try:
+        return check_shard_count(int(text))
+    except ValueError as exc:
+        detail = str(exc) if isinstance(exc, ShardSpecError) else f"expected a whole number, got {text!r}"
+        raise argparse.ArgumentTypeError(detail) from None
 
 
 def _setup_logging(verbose: bool, settings_level: str = "INFO") -> None:
@@ -232,8 +257,23 @@ def _stop_before_start(signum: int, frame: object) -> None:
     raise _StoppedBeforeStart
 
 
+def _with_shard_flags(settings, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Apply --shards/--shard-count over the config, checked together as one plan."""
+    from bot.shards import ShardSpecError
+
+    shard_ids, shard_count = getattr(args, "shards", None), getattr(args, "shard_count", None)
+    if shard_ids is None and shard_count is None:
+        return settings
+    settings = settings.with_shards(shard_ids, shard_count)
+    try:
+        settings.shard_plan  # noqa: B018 - validates the combination
+    except ShardSpecError as exc:
+        raise CliError(f"--shards/--shard-count: {exc}") from None
+    return settings
+
+
 async def _run(args: argparse.Namespace, *, sync_only: bool) -> int:
-    settings = _load_settings(args.config)
+    settings = _with_shard_flags(_load_settings(args.config), args)
     _setup_run_logging(settings)
     # Said before the heavy imports (discord.py and the cogs' dependencies), so that a supervisor,
     # or a test, sees that the process is up and that a stop from here on is a clean one.

@@ -14,9 +14,10 @@ import discord
 
 from bot.analysis import RankList
 from bot.checking import LinkChecker
-from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot
+from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot, ShardedSecondOpinionBot
 from bot.endpoints import apply_endpoints
 from bot.fetch import SafeFetcher
+from bot.identify import FileIdentifyGate, IdentifyGate
 from bot.settings import Settings
 from bot.storage.audit import AuditRepo
 from bot.storage.checks import ChecksRepo
@@ -93,7 +94,24 @@ def create_bot(
     force_sync: bool = False,
 ) -> SecondOpinionBot:
     apply_endpoints(settings.discord.api_base_url, settings.discord.gateway_url)
-    return SecondOpinionBot(settings=settings, services=services, extensions=extensions, force_sync=force_sync)
+    plan = settings.shard_plan
+    if plan is None:
+        return SecondOpinionBot(settings=settings, services=services, extensions=extensions, force_sync=force_sync)
+    log.info("running %s", plan.describe())
+    return ShardedSecondOpinionBot(
+        settings=settings,
+        services=services,
+        extensions=extensions,
+        force_sync=force_sync,
+        shard_plan=plan,
+        identify_gate=identify_gate_for(settings),
+    )
+
+
+def identify_gate_for(settings: Settings) -> IdentifyGate:
+    """The gate shared by the bot's processes. With SQLite they all run on the database's
+    machine, so lock files beside the database are shared by all of them."""
+    return FileIdentifyGate(settings.storage.path.parent, prefix=settings.storage.path.name)
 
 
 def _reason(exc: BaseException) -> str:

@@ -14,6 +14,15 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from bot.shards import (
+    ShardPlan,
+    ShardSpecError,
+    check_shard_count,
+    checked_shard_ids,
+    parse_shard_ids,
+    plan_from,
+)
+
 DEFAULT_USER_AGENT = "SecondOpinionBot/0.1 (+https://github.com/second-opinion/bot; backlink checker)"
 
 
@@ -28,6 +37,10 @@ class DiscordSettings:
     # Any Discord-compatible API: a rate-limit proxy, or the tests' fake server.
     api_base_url: str | None = None
     gateway_url: str | None = None
+    # Shard processes (see bot/shards.py): unset, one process runs the bot unsharded, as a small
+    # bot should; with a count and no ids, this one process runs every shard.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,20 @@ class Settings:
     def with_token(self, token: str | None) -> Settings:
         return replace(self, discord=replace(self.discord, token=token))
 
+    def with_shards(self, shard_ids: tuple[int, ...] | None, shard_count: int | None) -> Settings:
+        """The command line's --shards/--shard-count over the file's; each given one wins."""
+        discord = replace(
+            self.discord,
+            shard_ids=shard_ids if shard_ids is not None else self.discord.shard_ids,
+            shard_count=shard_count if shard_count is not None else self.discord.shard_count,
+        )
+        return replace(self, discord=discord)
+
+    @property
+    def shard_plan(self) -> ShardPlan | None:
+        """The shards this process runs, or None for one unsharded process (validated at load)."""
+        return plan_from(self.discord.shard_ids, self.discord.shard_count)
+
 
 # Validation rules per key: (kind, low, high). Kinds: int, float, bool, str, path, ports, level, choice.
 _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
@@ -116,6 +143,8 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
         "dev_guild_id": ("snowflake",),
         "api_base_url": ("url",),
         "gateway_url": ("wsurl",),
+        "shard_count": ("shard_count",),
+        "shard_ids": ("shard_ids",),
     },
     "storage": {
         "path": ("path",),
@@ -227,6 +256,20 @@ def _convert(section: str, key: str, value: Any, rule: tuple[Any, ...], base: Pa
         ):
             raise SettingsError(f"{where}: must be a non-empty list of port numbers (1-65535)")
         return tuple(value)
+    if kind == "shard_count":
+        try:
+            return check_shard_count(value)
+        except ShardSpecError as exc:
+            raise SettingsError(f"{where}: {exc}") from None
+    if kind == "shard_ids":
+        try:
+            if isinstance(value, str):
+                return parse_shard_ids(value)
+            if isinstance(value, list):
+                return checked_shard_ids(value)
+        except ShardSpecError as exc:
+            raise SettingsError(f"{where}: {exc}") from None
+        raise SettingsError(f'{where}: must be a list like [0, 1] or a range string like "0-3", got {value!r}')
     if kind == "choice":
         choices = rule[1:]
         if isinstance(value, str):
@@ -269,6 +312,10 @@ def settings_from_mapping(data: Mapping[str, Any], *, base: Path | None = None) 
     fetch = settings.fetch
     if fetch.connect_timeout > fetch.total_timeout or fetch.read_timeout > fetch.total_timeout:
         raise SettingsError("[fetch] total_timeout: must be at least connect_timeout and read_timeout")
+    try:
+        plan_from(settings.discord.shard_ids, settings.discord.shard_count)
+    except ShardSpecError as exc:
+        raise SettingsError(f"[discord] shard_ids: {exc}") from None
     return settings
 
 
