@@ -9,7 +9,7 @@ processes, and keeps it for 5 seconds after its IDENTIFY has gone out.
 
 A gate only has to hold one bucket at a time across processes: an in-process lock (one process),
 a lock file (processes on one machine, as with SQLite), or a PostgreSQL advisory lock (processes
-on several machines sharing one database; to be added with the PostgreSQL engine).
+on several machines sharing one database; wired in with the PostgreSQL engine).
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ import fcntl
 import logging
 import os
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from typing import Protocol
 
 from bot.shards import identify_bucket
 
@@ -108,6 +109,46 @@ class FileIdentifyGate(IdentifyGate):
                 yield
             finally:
                 self.unlock(fd)
+
+
+class AdvisoryLockConnection(Protocol):
+    """The part of an asyncpg connection the PostgreSQL gate uses."""
+
+    async def execute(self, query: str, *args: object) -> str: ...
+
+    async def close(self) -> None: ...
+
+
+class PostgresIdentifyGate(IdentifyGate):
+    """Buckets held with PostgreSQL session advisory locks: right for processes on several
+    machines sharing one PostgreSQL database.
+
+    Each hold has a connection of its own (a session lock belongs to its connection; a pooled one
+    could be handed to someone else while held). The server frees the lock when the connection
+    ends, so a process that dies never blocks the others' start.
+    """
+
+    # pg_advisory_lock(namespace, bucket): the first key keeps these locks apart from any other
+    # advisory lock of the bot (such as the one migrations take).
+    LOCK_NAMESPACE = 0x1D3
+
+    def __init__(self, connect: Callable[[], Awaitable[AdvisoryLockConnection]]) -> None:
+        self._connect = connect
+        self._local = LocalIdentifyGate()
+
+    @asynccontextmanager
+    async def bucket(self, key: int) -> AsyncIterator[None]:
+        async with self._local.bucket(key):
+            conn = await self._connect()
+            try:
+                # Waits in the server; a cancelled wait is cancelled there too (asyncpg does that).
+                await conn.execute("SELECT pg_advisory_lock($1, $2)", self.LOCK_NAMESPACE, key)
+                try:
+                    yield
+                finally:
+                    await conn.execute("SELECT pg_advisory_unlock($1, $2)", self.LOCK_NAMESPACE, key)
+            finally:
+                await conn.close()
 
 
 class IdentifyPacer:
