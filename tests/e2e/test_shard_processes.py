@@ -91,6 +91,8 @@ async def test_two_shard_processes_split_the_guilds(tmp_path, fake_discord: Fake
         for shard, line in ready.items():
             assert f"in 1 guilds (shards {shard} of 2)" in line, line
         assert sorted(fake_discord.identified_shards) == [(0, 2), (1, 2)]
+        # Both shards are in identify bucket 0 (max_concurrency 1): they took turns on its lock file.
+        assert (tmp_path / ".shared.sqlite3-bucket-0.lock").exists()
         sessions = {s.shard[0]: s.id for s in fake_discord.gateway.sessions.values()}
         created = [r.session_id for r in fake_discord.gateway.log if r.event == "GUILD_CREATE"]
         assert sorted(created) == sorted(sessions.values()), "each process is sent exactly its one guild"
