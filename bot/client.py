@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.identify import FileIdentifyTurns, IdentifyTurns
 from bot.replies import send_error
 from bot.settings import Settings
 from bot.sharding import ShardPlan
@@ -105,7 +106,8 @@ class SecondOpinionBot(commands.Bot):
 
     async def on_ready(self) -> None:
         # A supervisor (and the process tests) wait for this line, not for a guessed delay.
-        log.info("ready: %s in %d guilds", self.user, len(self.guilds))
+        shards = f" ({self.shard_plan.describe()})" if self.shard_plan.shard_count is not None else ""
+        log.info("ready: %s in %d guilds%s", self.user, len(self.guilds), shards)
 
     # -- command sync ------------------------------------------------------------------------
 
@@ -163,21 +165,32 @@ class ShardedSecondOpinionBot(SecondOpinionBot, commands.AutoShardedBot):
     IDENTIFY_INTERVAL_SECONDS = 5.0
 
     async def setup_hook(self) -> None:
+        # The identify buckets are Discord's to say (max_concurrency grows with the bot).
         _, _, limit = await self.http.get_bot_gateway()
         self.identify_buckets = max(1, int(limit.get("max_concurrency", 1)))
+        self.identify_turns = self._identify_turns()
         await super().setup_hook()
 
-    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """On PostgreSQL, every process sharing the database takes turns per bucket (an advisory
-        lock), so processes started together do not trip Discord's limit; discord.py alone only
-        spaces the shards of one process."""
+    def _identify_turns(self) -> IdentifyTurns | None:
+        """Where the processes sharing the data take their IDENTIFY turns: the PostgreSQL database
+        (an advisory lock), or lock files beside the SQLite file (its processes share a machine)."""
         db = self.services.db
-        identify_turn = getattr(db, "identify_turn", None)
-        if identify_turn is None:
+        if callable(getattr(db, "identify_turn", None)):
+            return db  # type: ignore[return-value]  # PostgresDatabase.identify_turn
+        if db.description == ":memory:":
+            return None  # nothing shared with another process
+        path = self.settings.storage.path
+        return FileIdentifyTurns(path.parent, prefix=path.name)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Every process sharing the data takes turns per bucket, so processes started together do
+        not trip Discord's limit; discord.py alone only spaces the shards of one process."""
+        turns = getattr(self, "identify_turns", None)
+        if turns is None:
             await super().before_identify_hook(shard_id, initial=initial)
             return
         bucket = (shard_id or 0) % getattr(self, "identify_buckets", 1)
-        waited = await identify_turn(bucket, self.IDENTIFY_INTERVAL_SECONDS)
+        waited = await turns.identify_turn(bucket, self.IDENTIFY_INTERVAL_SECONDS)
         if waited:
             log.info("shard %s waited %.1f s for its IDENTIFY turn (bucket %s)", shard_id, waited, bucket)
 

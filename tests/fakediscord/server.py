@@ -83,7 +83,9 @@ class FakeDiscord:
         self.bot_token = bot_token
         self.application_id = new_snowflake()
         self.application_flags = 0
+        # GET /gateway/bot: what Discord recommends and allows; AutoShardedClient reads them.
         self.recommended_shards = 1
+        self.max_concurrency = 1
         self.bot_user = User(self.application_id, bot_name, bot=True)
         self.owner_user = User(new_snowflake(), "app-owner")
         self.users: dict[int, User] = {u.id: u for u in (self.bot_user, self.owner_user)}
@@ -109,6 +111,8 @@ class FakeDiscord:
         self.gateway.heartbeat_interval_ms = heartbeat_interval_ms
         self.identified_intents = 0
         self.identify_count = 0
+        # (shard_id, shard_count) of every IDENTIFY, in order; (0, 1) for an unsharded client.
+        self.identified_shards: list[tuple[int, int]] = []
         self.resume_count = 0
         self._rest = RestApi(self)
         self._changed = asyncio.Event()
