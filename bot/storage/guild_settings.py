@@ -190,7 +190,7 @@ class GuildSettingsRepo:
         rows = await self.db.fetchall(
             "SELECT guild_id FROM guild_settings WHERE left_at IS NULL "
             "UNION SELECT DISTINCT guild_id FROM checks UNION SELECT DISTINCT guild_id FROM reviews "
-            "UNION SELECT DISTINCT guild_id FROM watches "
+            "UNION SELECT DISTINCT guild_id FROM watches UNION SELECT DISTINCT guild_id FROM bulk_audits "
             "EXCEPT SELECT guild_id FROM guild_settings WHERE left_at IS NOT NULL"
         )
         return {int(r[0]) for r in rows}
