@@ -1,6 +1,8 @@
 """Vote ingest throughput: VoteIngestor against the "floor" of the same statements run straight.
 
 Run by hand from the repository root:  python -m bench.vote_ingest_floor [--members 200]
+                                        [--postgres postgresql://user@host/db]
+(--postgres: the same runs on that PostgreSQL database, whose public schema is emptied before each.)
 
 The storm (bench/storm_events.py): 200 members x 6 factors with votes, switches (new reaction +
 clean-up removal of the superseded one) and withdrawals, interleaved — about 2,900 events.
@@ -39,7 +41,13 @@ from bot.storage.votes import VotesRepo
 GUILD = 1
 
 
-async def _fresh(path: Path) -> tuple[Database, int]:
+async def _fresh(path: Path | str) -> tuple[Database, int]:
+    if isinstance(path, str):
+        # A PostgreSQL URL: start each run from an empty schema, as a fresh SQLite file does.
+        empty = await Database.open(path, migrate=False)
+        await empty.execute("DROP SCHEMA public CASCADE")
+        await empty.execute("CREATE SCHEMA public")
+        await empty.close()
     db = await Database.open(path)
     reviews = ReviewsRepo(db)
     created = await reviews.create(
@@ -65,9 +73,9 @@ def _p(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def run_ingestor(path: Path, events_for, *, stream: bool, rate: float | None = None) -> dict[str, object]:
+async def run_ingestor(path: Path | str, events_for, *, stream: bool, rate: float | None = None) -> dict[str, object]:
     db, review_id = await _fresh(path)
-    writer = await Database.open(path)
+    writer = await db.open_another()
     events = events_for(review_id)
     ingestor = VoteIngestor(writer)
     ingestor.start()
@@ -104,31 +112,31 @@ async def run_ingestor(path: Path, events_for, *, stream: bool, rate: float | No
     }
 
 
-async def run_floor(path: Path, events_for, *, commit_every: int) -> dict[str, object]:
+async def run_floor(path: Path | str, events_for, *, commit_every: int) -> dict[str, object]:
     db, review_id = await _fresh(path)
     events = events_for(review_id)
-    conn = db.conn
+    sql = votes_sql._writes(db.dialect)
     latencies: list[float] = []
-    t0 = time.perf_counter()
-    in_tx = 0
-    for e in events:
+
+    async def one(e: VoteEvent) -> None:
         started = time.perf_counter()
-        if commit_every > 1 and in_tx == 0:
-            await conn.execute("BEGIN IMMEDIATE")
         if e.kind == "add":
             params = (e.review_id, e.factor, e.member_id, e.choice.value, e.guild_id, e.at, e.review_id, e.guild_id)
-            await conn.execute(votes_sql._UPSERT, params)
+            await db.execute(sql.upsert, params)
         else:
             params = (e.review_id, e.factor, e.member_id, e.guild_id, e.choice.value, e.review_id, e.guild_id)
-            await conn.execute(votes_sql._DELETE_IF, params)
-        if commit_every > 1:
-            in_tx += 1
-            if in_tx >= commit_every:
-                await conn.commit()
-                in_tx = 0
+            await db.execute(sql.delete_if, params)
         latencies.append(time.perf_counter() - started)
-    if in_tx:
-        await conn.commit()
+
+    t0 = time.perf_counter()
+    for start in range(0, len(events), commit_every):
+        chunk = events[start : start + commit_every]
+        if commit_every == 1:
+            await one(chunk[0])  # autocommit: one statement, one commit
+            continue
+        async with db.transaction():
+            for e in chunk:
+                await one(e)
     elapsed = time.perf_counter() - t0
     ok = await _tally_ok(db, review_id, events)
     await db.close()
@@ -138,22 +146,27 @@ async def run_floor(path: Path, events_for, *, commit_every: int) -> dict[str, o
     }
 
 
-async def main(members: int, rounds: int) -> None:
+async def main(members: int, rounds: int, postgres: str | None = None) -> None:
     def events_for(review_id: int) -> list[VoteEvent]:
         return storm_events(review_id, GUILD, members=members)
 
+    print(f"engine: {'PostgreSQL' if postgres else 'SQLite (WAL)'}")
     print(f"storm: {members} members x {len(FACTOR_IDS)} factors = {len(events_for(1))} events; best of {rounds}")
     results: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(rounds):
+
+            def where(name: str, r: int = r) -> Path | str:
+                return postgres if postgres else Path(tmp) / f"{name}{r}.sqlite3"
+
             runs = {
-                "ingestor/burst": run_ingestor(Path(tmp) / f"ib{r}.sqlite3", events_for, stream=False),
-                "ingestor/stream": run_ingestor(Path(tmp) / f"is{r}.sqlite3", events_for, stream=True),
+                "ingestor/burst": run_ingestor(where("ib"), events_for, stream=False),
+                "ingestor/stream": run_ingestor(where("is"), events_for, stream=True),
                 "ingestor/paced 2000/s": run_ingestor(
-                    Path(tmp) / f"ip{r}.sqlite3", events_for, stream=True, rate=2000.0
+                    where("ip"), events_for, stream=True, rate=2000.0
                 ),
-                "floor/per-event": run_floor(Path(tmp) / f"fe{r}.sqlite3", events_for, commit_every=1),
-                "floor/batched-commit": run_floor(Path(tmp) / f"fb{r}.sqlite3", events_for, commit_every=200),
+                "floor/per-event": run_floor(where("fe"), events_for, commit_every=1),
+                "floor/batched-commit": run_floor(where("fb"), events_for, commit_every=200),
             }
             for name, coro in runs.items():
                 result = await coro
@@ -177,5 +190,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgres", metavar="URL", help="run on this PostgreSQL database (emptied first)")
     args = parser.parse_args()
-    asyncio.run(main(args.members, args.rounds))
+    asyncio.run(main(args.members, args.rounds, args.postgres))

@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the bot")
     run.add_argument("--config", type=Path, help="TOML config (see config.example.toml)")
+    run.add_argument("--shards", metavar="IDS",
+                     help="the shards this process runs: one id, a range like 0-3, or a list like 0,2,5")
+    run.add_argument("--shard-count", type=int, metavar="N", help="how many shards there are in all")
 
     sync = sub.add_parser("sync", help="sync the slash commands with Discord now, then exit")
     sync.add_argument("--config", type=Path)
@@ -85,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit a backlink export (Ahrefs, Semrush, Majestic, Search Console, URLs)")
     add_audit_arguments(audit)
+
+    storage = sub.add_parser("storage", help="move the whole history between databases")
+    storage_sub = storage.add_subparsers(dest="storage_command", required=True, parser_class=OneLineParser)
+    copy = storage_sub.add_parser(
+        "copy", help="copy every table from SRC to an empty DST (SQLite file or postgresql:// URL), verified"
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="SRC", help="an SQLite file or postgresql:// URL")
+    copy.add_argument("--to", dest="destination", required=True, metavar="DST",
+                      help="an SQLite file or postgresql:// URL; created and migrated, must be empty")
 
     try:
         from bot.history.cli import add_history_arguments
@@ -216,10 +228,66 @@ async def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if report.healthy else EXIT_FAILED
 
 
+async def _open_storage(target: str, *, destination: bool):  # type: ignore[no-untyped-def]
+    """SRC opened so nothing is written to it; DST created and migrated. One line on failure."""
+    import sqlite3
+
+    from bot.storage.database import PASSWORD_VARIABLE, Database, StorageOpenError, is_postgresql_url
+
+    password = os.environ.get(PASSWORD_VARIABLE) or None
+    try:
+        if is_postgresql_url(target):
+            return await Database.open(target, password=password, migrate=destination)
+        return await Database.open(Path(target), migrate=destination, read_only=not destination)
+    except StorageOpenError as exc:
+        raise CliError(f"{'--to' if destination else '--from'}: {exc}", EXIT_FAILED) from None
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise CliError(f"{'--to' if destination else '--from'} {target}: cannot open the database: {reason}",
+                       EXIT_FAILED) from None
+
+
+async def _storage_copy(args: argparse.Namespace) -> int:
+    import time
+
+    from bot.storage.copy import CopyError, copy_database
+    from bot.storage.database import is_postgresql_url
+
+    def same(a: str, b: str) -> bool:
+        if is_postgresql_url(a) or is_postgresql_url(b):
+            return a == b
+        return Path(a).resolve() == Path(b).resolve()
+
+    if same(args.source, args.destination):
+        raise CliError("--from and --to name the same database")
+    started = time.monotonic()
+    source = await _open_storage(args.source, destination=False)
+    try:
+        destination = await _open_storage(args.destination, destination=True)
+        try:
+            try:
+                tables = await copy_database(source, destination)
+            except CopyError as exc:
+                raise CliError(str(exc), EXIT_FAILED) from None
+            for table in tables:
+                sys.stdout.write(f"{table.table}: {table.rows} rows, sha256 {table.checksum[:16]} (matches)\n")
+            sys.stdout.write(
+                f"copied {sum(t.rows for t in tables)} rows in {len(tables)} tables from {source.description} "
+                f"to {destination.description} in {time.monotonic() - started:.2f} s; every table verified\n"
+            )
+        finally:
+            await destination.close()
+    finally:
+        await source.close()
+    return EXIT_OK
+
+
 async def _backup(args: argparse.Namespace) -> int:
-    from bot.backup import BackupError, BackupRefused, backup_database_async
+    from bot.backup import BackupError, BackupRefused, backup_database_async, postgres_backup_advice
 
     settings = _load_settings(args.config)
+    if settings.storage.url is not None:
+        raise CliError(postgres_backup_advice(settings.storage.url, args.dest), EXIT_BAD_INPUT)
     try:
         result = await backup_database_async(
             settings.storage.path, args.dest, busy_timeout_ms=settings.storage.busy_timeout_ms
@@ -239,7 +307,11 @@ def _setup_run_logging(settings) -> None:  # type: ignore[no-untyped-def]
     from bot.logging_setup import setup_logging
 
     try:
-        setup_logging(settings.logging, secrets=[settings.discord.token or ""])
+        from bot.storage.database import PASSWORD_VARIABLE
+
+        # The database password never reaches the log either, even inside a driver's message.
+        secrets = [settings.discord.token or "", os.environ.get(PASSWORD_VARIABLE, "")]
+        setup_logging(settings.logging, secrets=[s for s in secrets if s])
     except OSError as exc:
         raise CliError(f"[logging] file: cannot open {settings.logging.file}: {exc.strerror}", EXIT_FAILED) from None
 
@@ -252,8 +324,35 @@ def _stop_before_start(signum: int, frame: object) -> None:
     raise _StoppedBeforeStart
 
 
+def _with_shards(settings, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """--shards and --shard-count override [discord] shard_ids and shard_count."""
+    from dataclasses import replace
+
+    from bot.settings import SettingsError, check_shards
+    from bot.sharding import ShardSpecError, parse_shard_ids
+
+    shards, count = getattr(args, "shards", None), getattr(args, "shard_count", None)
+    if shards is None and count is None:
+        return settings
+    discord_settings = settings.discord
+    if count is not None:
+        if count < 1:
+            raise CliError("--shard-count: must be at least 1")
+        discord_settings = replace(discord_settings, shard_count=count)
+    if shards is not None:
+        try:
+            discord_settings = replace(discord_settings, shard_ids=parse_shard_ids(shards))
+        except ShardSpecError as exc:
+            raise CliError(f"--shards: {exc}") from None
+    try:
+        check_shards(discord_settings.shard_count, discord_settings.shard_ids, where="--shards")
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    return replace(settings, discord=discord_settings)
+
+
 async def _run(args: argparse.Namespace, *, sync_only: bool) -> int:
-    settings = _load_settings(args.config)
+    settings = _with_shards(_load_settings(args.config), args)
     _setup_run_logging(settings)
     # Said before the heavy imports (discord.py and the cogs' dependencies), so that a supervisor,
     # or a test, sees that the process is up and that a stop from here on is a clean one.
@@ -272,8 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         verbose = args.verbose or getattr(args, "verbose_check", False)
-        if args.command not in ("run", "sync"):
+        if args.command not in ("run", "sync") and signal.getsignal(signal.SIGTERM) is _exit_before_start:
             # The early exit is for a bot stopped while it starts; other commands keep the default.
+            # (Only the process's own start put it in: main() called from a thread leaves it be.)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if args.command in ("run", "sync"):
             # Until run_bot puts its own handlers in place (after the heavy imports), a SIGTERM
@@ -292,6 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_doctor(args))
         if args.command == "backup":
             return asyncio.run(_backup(args))
+        if args.command == "storage":
+            return asyncio.run(_storage_copy(args))
         if args.command == "history":
             from bot.history.cli import run_history
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import signal
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -16,16 +17,17 @@ import discord
 from bot.analysis import RankList
 from bot.audit.service import AuditService
 from bot.checking import LinkChecker
-from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot
+from bot.client import DEFAULT_EXTENSIONS, SecondOpinionBot, bot_class_and_options
 from bot.endpoints import apply_endpoints
 from bot.fetch import SafeFetcher
 from bot.review.ports import Background, Clock, DeadlineAlarm, LiveVotes, ReviewBoard, TallyDisplay, VoteQueue
 from bot.review.service import ReviewService
 from bot.settings import Settings
+from bot.sharding import ShardPlan
 from bot.storage.audit import AuditRepo
 from bot.storage.bulk_audits import BulkAuditsRepo
 from bot.storage.checks import ChecksRepo
-from bot.storage.database import Database
+from bot.storage.database import PASSWORD_VARIABLE, Database, IntegrityError, StorageOpenError
 from bot.storage.guild_settings import GuildSettingsRepo
 from bot.storage.reviews import ReviewsRepo
 from bot.storage.votes import VotesRepo
@@ -74,27 +76,22 @@ class Services:
         alarm: DeadlineAlarm,
         clock: Clock,
         cooldown_seconds: float,
+        shards: ShardPlan | None = None,
     ) -> ReviewService:
         """The review service over this process's repositories and the given Discord side."""
         return ReviewService(
             reviews=self.reviews, votes=self.votes, checks=self.checks, rules=self.guild_settings, audit=self.audit,
             board=board, live=live, queue=queue, display=display, background=background, alarm=alarm, clock=clock,
-            cooldown_seconds=cooldown_seconds,
+            cooldown_seconds=cooldown_seconds, shards=shards or ShardPlan(),
         )
 
 
 @asynccontextmanager
 async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = None) -> AsyncIterator[Services]:
     async with AsyncExitStack() as stack:
-        path = settings.storage.path
-        try:
-            db = await Database.open(path, busy_timeout_ms=settings.storage.busy_timeout_ms)
-        except (OSError, sqlite3.Error, RuntimeError) as exc:
-            # A newer schema, a file that is not a database, a folder that cannot be created: the
-            # owner fixes these, so they get one line, as `doctor` words them.
-            raise StartupError(f"[storage] path: cannot open the database {path}: {_reason(exc)}") from None
+        db = await open_database(settings)
         stack.push_async_callback(db.close)
-        log.info("database open: %s", path)
+        log.info("database open: %s", db.description)
         if fetcher is None:
             fetcher = SafeFetcher(settings.fetch)
             await stack.enter_async_context(fetcher)
@@ -131,6 +128,37 @@ async def open_services(settings: Settings, *, fetcher: SafeFetcher | None = Non
         )
 
 
+async def open_database(settings: Settings, *, environ: Mapping[str, str] | None = None) -> Database:
+    """The configured database, migrated: PostgreSQL when [storage] url is set, else the SQLite
+    file. Any failure is a StartupError of one line naming the file or server and the reason."""
+    storage = settings.storage
+    if storage.url:
+        environ = os.environ if environ is None else environ
+        password = environ.get(PASSWORD_VARIABLE) or None
+        try:
+            db = await Database.open(storage.url, password=password)
+        except StorageOpenError as exc:
+            raise StartupError(f"[storage] url: cannot open the database: {exc}") from None
+        except (RuntimeError, IntegrityError) as exc:
+            # A newer schema, or a migration the database refused.
+            raise StartupError(f"[storage] url: cannot open the database {db_description(storage.url)}: {exc}") from None
+        log.info("storage: PostgreSQL %s ([storage] url is set, so [storage] path is not used)", db.description)
+        return db
+    path = storage.path
+    try:
+        return await Database.open(path, busy_timeout_ms=storage.busy_timeout_ms)
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        # A newer schema, a file that is not a database, a folder that cannot be created: the
+        # owner fixes these, so they get one line, as `doctor` words them.
+        raise StartupError(f"[storage] path: cannot open the database {path}: {_reason(exc)}") from None
+
+
+def db_description(url: str) -> str:
+    from bot.storage.postgres import describe_url
+
+    return describe_url(url)
+
+
 def create_bot(
     settings: Settings,
     services: Services,
@@ -139,7 +167,8 @@ def create_bot(
     force_sync: bool = False,
 ) -> SecondOpinionBot:
     apply_endpoints(settings.discord.api_base_url, settings.discord.gateway_url)
-    return SecondOpinionBot(settings=settings, services=services, extensions=extensions, force_sync=force_sync)
+    cls, options = bot_class_and_options(settings)
+    return cls(settings=settings, services=services, extensions=extensions, force_sync=force_sync, **options)
 
 
 def _reason(exc: BaseException) -> str:

@@ -99,6 +99,30 @@ def _refuse_overlap(source: Path, destination: Path, tmp: Path) -> None:
                 raise BackupRefused(f"{role} is {what}; choose another file name")
 
 
+def postgres_backup_advice(url: str, destination: Path) -> str:
+    """What to run instead for a PostgreSQL database: its own pg_dump makes a consistent copy while
+    the bot runs, which this command cannot do better. Says whether pg_dump is installed."""
+    import shlex
+    import shutil
+    from urllib.parse import urlsplit, urlunsplit
+
+    from bot.storage.postgres import describe_url
+
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    safe_url = urlunsplit((parts.scheme, netloc, parts.path, "", ""))  # no password, ever
+    pg_dump = shutil.which("pg_dump")
+    where = f"[storage] url is PostgreSQL {describe_url(url)}"
+    if pg_dump is None:
+        return f"{where}: back it up with pg_dump, which is not installed here (install the postgresql-client package)"
+    command = f"pg_dump --format=custom --file {shlex.quote(str(destination))} {shlex.quote(safe_url)}"
+    return f"{where}: back it up with pg_dump ({pg_dump}): {command}"
+
+
 def backup_database(source: Path, destination: Path, *, busy_timeout_ms: int = 5000) -> BackupResult:
     """Copy `source` to `destination` (blocking; run it in a thread). Raises BackupError."""
     started = time.monotonic()

@@ -7,14 +7,16 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.identify import FileIdentifyTurns, IdentifyTurns
 from bot.replies import send_error
 from bot.settings import Settings
+from bot.sharding import ShardPlan
 from bot.storage.database import Database, StorageBusyError
 
 if TYPE_CHECKING:
@@ -71,13 +73,16 @@ class SecondOpinionBot(commands.Bot):
         extensions: Sequence[str] = DEFAULT_EXTENSIONS,
         force_sync: bool = False,
         clock: Callable[[], float] = time.time,
+        **client_options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=bot_intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **client_options,
         )
+        self.shard_plan = ShardPlan(settings.discord.shard_count, settings.discord.shard_ids)
         self.settings = settings
         self.services = services
         self.extensions_to_load = tuple(extensions)
@@ -90,11 +95,19 @@ class SecondOpinionBot(commands.Bot):
             await self.load_extension(extension)
         log.info("extensions loaded: %s", ", ".join(self.extensions_to_load))
         self.tree.on_error = self.on_app_command_error
-        await self.sync_commands(force=self.force_sync)
+        if self.force_sync or self.shard_plan.syncs_commands:
+            await self.sync_commands(force=self.force_sync)
+        else:
+            log.info("application commands are synced by the process that runs shard 0")
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process does the guild's background work (its shard is one of ours)."""
+        return self.shard_plan.owns(guild_id)
 
     async def on_ready(self) -> None:
         # A supervisor (and the process tests) wait for this line, not for a guessed delay.
-        log.info("ready: %s in %d guilds", self.user, len(self.guilds))
+        shards = f" ({self.shard_plan.describe()})" if self.shard_plan.shard_count is not None else ""
+        log.info("ready: %s in %d guilds%s", self.user, len(self.guilds), shards)
 
     # -- command sync ------------------------------------------------------------------------
 
@@ -143,3 +156,48 @@ class SecondOpinionBot(commands.Bot):
             log.error("command %r failed", interaction.command and interaction.command.name, exc_info=error)
             message = "Something went wrong on our side; the error was logged. Please try again."
         await send_error(interaction, message)
+
+
+class ShardedSecondOpinionBot(SecondOpinionBot, commands.AutoShardedBot):
+    """The same bot running several shards in one process (AutoShardedBot's connections)."""
+
+    # Discord allows max_concurrency IDENTIFYs per 5 seconds, per bucket (shard_id % max_concurrency).
+    IDENTIFY_INTERVAL_SECONDS = 5.0
+
+    async def setup_hook(self) -> None:
+        # The identify buckets are Discord's to say (max_concurrency grows with the bot).
+        _, _, limit = await self.http.get_bot_gateway()
+        self.identify_buckets = max(1, int(limit.get("max_concurrency", 1)))
+        self.identify_turns = self._identify_turns()
+        await super().setup_hook()
+
+    def _identify_turns(self) -> IdentifyTurns | None:
+        """Where the processes sharing the data take their IDENTIFY turns: the PostgreSQL database
+        (an advisory lock), or lock files beside the SQLite file (its processes share a machine)."""
+        db = self.services.db
+        if callable(getattr(db, "identify_turn", None)):
+            return db  # type: ignore[return-value]  # PostgresDatabase.identify_turn
+        if db.description == ":memory:":
+            return None  # nothing shared with another process
+        path = self.settings.storage.path
+        return FileIdentifyTurns(path.parent, prefix=path.name)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Every process sharing the data takes turns per bucket, so processes started together do
+        not trip Discord's limit; discord.py alone only spaces the shards of one process."""
+        turns = getattr(self, "identify_turns", None)
+        if turns is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        bucket = (shard_id or 0) % getattr(self, "identify_buckets", 1)
+        waited = await turns.identify_turn(bucket, self.IDENTIFY_INTERVAL_SECONDS)
+        if waited:
+            log.info("shard %s waited %.1f s for its IDENTIFY turn (bucket %s)", shard_id, waited, bucket)
+
+
+def bot_class_and_options(settings: Settings) -> tuple[type[SecondOpinionBot], dict[str, Any]]:
+    """The bot class for the configured shards and the discord.py options that select them."""
+    plan = ShardPlan(settings.discord.shard_count, settings.discord.shard_ids)
+    if plan.shard_count is None:
+        return SecondOpinionBot, {}
+    return ShardedSecondOpinionBot, {"shard_count": plan.shard_count, "shard_ids": list(plan.mine)}

@@ -122,7 +122,7 @@ def check_config(settings: Settings, report: DoctorReport, *, offline: bool) -> 
     if not offline and not settings.discord.token:
         report.add("fail", "config", "no Discord token: set DISCORD_TOKEN or [discord] token in the config")
     storage = settings.storage.path
-    if not _writable_dir(storage.parent):
+    if settings.storage.url is None and not _writable_dir(storage.parent):
         report.add("fail", "config", f"[storage] path: cannot create or write the folder {storage.parent}")
     rank = settings.analysis.rank_list_path
     if rank is not None and not rank.is_file():
@@ -172,12 +172,46 @@ def inspect_database(path: Path, busy_timeout_ms: int, *, quick: bool = False) -
         conn.close()
 
 
+async def inspect_postgres(url: str) -> DatabaseState:
+    """Connect (never migrate) and read the schema version. PostgreSQL checks its own pages;
+    pg_amcheck is the deep check, outside what a healthcheck should run."""
+    from bot.storage.database import PASSWORD_VARIABLE, Database, StorageOpenError
+
+    try:
+        db = await Database.open(url, password=os.environ.get(PASSWORD_VARIABLE) or None, migrate=False)
+    except StorageOpenError as exc:
+        return DatabaseState(exists=True, error=str(exc))
+    try:
+        version = await db.user_version()
+        row = await db.fetchone("SELECT 1")
+        return DatabaseState(exists=True, version=version, integrity="ok" if row is not None else "no answer")
+    finally:
+        await db.close()
+
+
 async def check_database(settings: Settings, report: DoctorReport, *, quick: bool = False) -> DatabaseState:
     from bot.storage.database import LATEST_VERSION
 
+    area = "database"
+    if settings.storage.url is not None:
+        from bot.storage.postgres import describe_url
+
+        where = describe_url(settings.storage.url)
+        state = await inspect_postgres(settings.storage.url)
+        if state.error is not None:
+            report.add("fail", area, f"[storage] url: {state.error}")
+        elif state.version is not None and state.version != LATEST_VERSION:
+            if state.version < LATEST_VERSION:
+                report.add("fail", area, f"PostgreSQL {where}: schema version {state.version}, this bot needs "
+                                         f"{LATEST_VERSION}: start the bot once to apply the migrations (pg_dump first)")
+            else:
+                report.add("fail", area, f"PostgreSQL {where}: schema version {state.version} is newer than this bot "
+                                         f"({LATEST_VERSION}): upgrade the bot")
+        else:
+            report.add("ok", area, f"PostgreSQL {where} answers, schema version {state.version}")
+        return state
     path = settings.storage.path
     state = await asyncio.to_thread(inspect_database, path, settings.storage.busy_timeout_ms, quick=quick)
-    area = "database"
     if not state.exists:
         report.add("warn", area, f"no database at {path} yet; the bot creates it on first start")
     elif state.error is not None:
@@ -211,7 +245,12 @@ async def _review_channels(settings: Settings, state: DatabaseState, guild_ids: 
 
     if not state.exists or state.error or state.version != LATEST_VERSION:
         return {}
-    db = await Database.open(settings.storage.path, busy_timeout_ms=settings.storage.busy_timeout_ms, migrate=False)
+    from bot.storage.database import PASSWORD_VARIABLE
+
+    if settings.storage.url is not None:
+        db = await Database.open(settings.storage.url, password=os.environ.get(PASSWORD_VARIABLE) or None, migrate=False)
+    else:
+        db = await Database.open(settings.storage.path, busy_timeout_ms=settings.storage.busy_timeout_ms, migrate=False)
     try:
         repo = GuildSettingsRepo(db, settings.review, settings.checks)
         return {gid: (await repo.get(gid)).review_channel_id for gid in guild_ids}

@@ -28,11 +28,17 @@ class DiscordSettings:
     # Any Discord-compatible API: a rate-limit proxy, or the tests' fake server.
     api_base_url: str | None = None
     gateway_url: str | None = None
+    # Shards: how many in all, and which this process runs (unset: one process runs every shard).
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
 class StorageSettings:
     path: Path = Path("data/second-opinion.sqlite3")
+    # postgresql://user@host:port/database: a PostgreSQL server instead of the SQLite file (wins
+    # over path). The password comes from SECOND_OPINION_DB_PASSWORD or ~/.pgpass, not from here.
+    url: str | None = None
     busy_timeout_ms: int = 5000
     # How long a guild's data is kept after the bot leaves it.
     retention_days_after_leave: int = 30
@@ -149,9 +155,12 @@ _RULES: dict[str, dict[str, tuple[Any, ...]]] = {
         "dev_guild_id": ("snowflake",),
         "api_base_url": ("url",),
         "gateway_url": ("wsurl",),
+        "shard_count": ("int", 1, 65536),
+        "shard_ids": ("shards",),
     },
     "storage": {
         "path": ("path",),
+        "url": ("pgurl",),
         "busy_timeout_ms": ("int", 0, 600_000),
         "retention_days_after_leave": ("int", 0, 3650),
     },
@@ -270,6 +279,21 @@ def _convert(section: str, key: str, value: Any, rule: tuple[Any, ...], base: Pa
         if not isinstance(value, str) or not value.startswith(schemes):
             raise SettingsError(f"{where}: must be a URL starting with {' or '.join(schemes)}")
         return value.rstrip("/")
+    if kind == "shards":
+        from bot.sharding import ShardSpecError, parse_shard_ids
+
+        if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
+            return tuple(sorted(set(value)))
+        if isinstance(value, str):
+            try:
+                return parse_shard_ids(value)
+            except ShardSpecError as exc:
+                raise SettingsError(f"{where}: {exc}") from None
+        raise SettingsError(f"{where}: must be a list of shard ids or a range like \"0-3\"")
+    if kind == "pgurl":
+        if not isinstance(value, str) or not value.startswith(("postgresql://", "postgres://")):
+            raise SettingsError(f"{where}: must be a URL starting with postgresql://")
+        return value
     if kind == "ports":
         if not isinstance(value, list) or not value or not all(
             isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= 65535 for p in value
@@ -284,6 +308,15 @@ def _convert(section: str, key: str, value: Any, rule: tuple[Any, ...], base: Pa
                     return choice
         raise SettingsError(f"{where}: must be one of {', '.join(choices)}, got {value!r}")
     raise AssertionError(kind)  # pragma: no cover
+
+
+def check_shards(shard_count: int | None, shard_ids: tuple[int, ...] | None, *, where: str) -> None:
+    from bot.sharding import ShardPlan, ShardSpecError
+
+    try:
+        ShardPlan(shard_count, shard_ids)
+    except ShardSpecError as exc:
+        raise SettingsError(f"{where}: {exc}") from None
 
 
 def _checked_token(where: str, token: str) -> str:
@@ -315,6 +348,7 @@ def settings_from_mapping(data: Mapping[str, Any], *, base: Path | None = None) 
             converted[key] = _convert(section, key, value, rules[key], base)
         sections[section] = _SECTION_TYPES[section](**converted)
     settings = Settings(**sections)
+    check_shards(settings.discord.shard_count, settings.discord.shard_ids, where="[discord] shard_ids")
     fetch = settings.fetch
     if fetch.connect_timeout > fetch.total_timeout or fetch.read_timeout > fetch.total_timeout:
         raise SettingsError("[fetch] total_timeout: must be at least connect_timeout and read_timeout")

@@ -227,11 +227,17 @@ class GuildSettingsCog(commands.Cog, name="GuildSettings"):
         now = self.bot.clock()
         left_before = now - retention * 86400.0
         # Removed while the bot was offline: no event came, but the guild is not in READY either.
+        # Only this process's shards: a guild on another process's shard is not in self.bot.guilds
+        # but has not been left, and its own process decides about it.
         for guild_id in await repo.guilds_with_data() - {g.id for g in self.bot.guilds}:
+            if not self.bot.owns_guild(guild_id):
+                continue
             await repo.mark_left(guild_id, now)
             log.info("guild %s is gone (left while the bot was offline); retention starts now", guild_id)
         purged = []
         for guild_id in await repo.guilds_to_purge(now, retention):
+            if not self.bot.owns_guild(guild_id):
+                continue
             if self.bot.get_guild(guild_id) is not None:
                 # Back in the guild (the join event was missed while offline): keep its data.
                 await repo.mark_rejoined(guild_id, now)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from hypothesis import settings
@@ -11,6 +12,7 @@ from bot.endpoints import apply_endpoints
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.harness import ClientRunner, fake_problems
 from tests.fuzz.profiles import PROFILE
+from tests.pg import EXTERNAL_DSN_VARIABLE, fresh_database, start_server
 
 # Property tests outside tests/fuzz draw the same examples on every run too (Hypothesis does this
 # by itself only where it detects a CI); `HYPOTHESIS_PROFILE=long` lets them draw new ones.
@@ -47,3 +49,35 @@ async def make_client(fake_discord: FakeDiscord) -> AsyncIterator[ClientRunner]:
         await runner.close_all()
     if runner.errors:
         pytest.fail("the bot raised errors:\n\n" + "\n\n".join(runner.errors), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn() -> Iterator[str]:
+    """A PostgreSQL server for this test session (started on first use, deleted at the end):
+    the DSN of its maintenance database, from which each test gets a database of its own."""
+    external = os.environ.get(EXTERNAL_DSN_VARIABLE)
+    if external:
+        yield external
+        return
+    server = start_server()
+    # This server has no TLS. With asyncpg's default sslmode (prefer) every new connection first
+    # asks for it, and one still in that exchange when a test stops the bot right after its start
+    # leaves a future whose "connection lost" nobody reads: an asyncio error the e2e fixtures turn
+    # into a failure. The bot processes the tests start inherit the variable.
+    previous = os.environ.get("PGSSLMODE")
+    os.environ["PGSSLMODE"] = "disable"
+    try:
+        yield server.dsn()
+    finally:
+        server.stop()
+        if previous is None:
+            os.environ.pop("PGSSLMODE", None)
+        else:
+            os.environ["PGSSLMODE"] = previous
+
+
+@pytest.fixture
+async def pg_url(pg_admin_dsn: str) -> AsyncIterator[str]:
+    """postgresql://… of a new, empty database, dropped after the test."""
+    async with fresh_database(pg_admin_dsn) as url:
+        yield url

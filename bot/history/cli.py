@@ -24,7 +24,13 @@ from bot.history.export import (
     export_votes_csv,
 )
 from bot.history.filters import RISKS, STATUSES, VERDICTS, FilterError, HistoryFilter, parse_when
-from bot.storage.database import Database
+from bot.storage.database import (
+    PASSWORD_VARIABLE,
+    Database,
+    StorageBusyError,
+    StorageOpenError,
+    is_postgresql_url,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 FORMATS = ("csv", "json", "disavow", "audits")
@@ -34,7 +40,8 @@ SNOWFLAKE_MAX = 2**63 - 1
 
 
 def add_history_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", required=True, metavar="PATH", help="the bot's SQLite database file")
+    parser.add_argument("--db", required=True, metavar="PATH",
+                        help="the bot's SQLite database file, or its postgresql:// URL")
     parser.add_argument("--guild", required=True, metavar="ID", help="the guild (server) id")
     parser.add_argument("--format", default="csv", choices=FORMATS, help="csv (default), json, disavow, or audits (every /audit row)")
     parser.add_argument(
@@ -88,8 +95,7 @@ def _fail(message: str, code: int) -> int:
 
 
 async def _has_schema(db: Database) -> bool:
-    row = await db.fetchone("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('reviews', 'votes')")
-    return bool(row) and int(row[0]) == 2
+    return {"reviews", "votes"} <= {t.name for t in await db.tables()}
 
 
 def _stream(args: argparse.Namespace, db: Database, guild_id: int, flt: HistoryFilter) -> AsyncIterator[bytes]:
@@ -143,15 +149,25 @@ async def run_history(args: argparse.Namespace) -> int:
     except FilterError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     assert guild_id is not None
-    db_path = Path(args.db)
-    problem = _path_problem(db_path, Path(args.output) if args.output else None)
-    if problem:
-        return _fail(problem, EXIT_BAD_INPUT)
-    try:
-        # Read-only, and no migration: an export must never upgrade or touch a live bot's schema.
-        db = await Database.open(db_path, migrate=False, read_only=True)
-    except sqlite3.Error as exc:
-        return _fail(f"cannot open {db_path}: {exc}", EXIT_BAD_INPUT)
+    if is_postgresql_url(args.db):
+        if args.output and not Path(args.output).parent.is_dir():
+            return _fail(f"no such directory for --output: {Path(args.output).parent}", EXIT_BAD_INPUT)
+        try:
+            # No migration: an export must never upgrade a live bot's schema.
+            db = await Database.open(args.db, migrate=False, password=os.environ.get(PASSWORD_VARIABLE) or None)
+        except StorageOpenError as exc:
+            return _fail(str(exc), EXIT_FAILED)
+        db_path: Path | str = db.description
+    else:
+        db_path = Path(args.db)
+        problem = _path_problem(db_path, Path(args.output) if args.output else None)
+        if problem:
+            return _fail(problem, EXIT_BAD_INPUT)
+        try:
+            # Read-only, and no migration: an export must never upgrade or touch a live bot's schema.
+            db = await Database.open(db_path, migrate=False, read_only=True)
+        except sqlite3.Error as exc:
+            return _fail(f"cannot open {db_path}: {exc}", EXIT_BAD_INPUT)
     try:
         try:
             if not await _has_schema(db):
@@ -183,7 +199,7 @@ async def run_history(args: argparse.Namespace) -> int:
             partial.unlink(missing_ok=True)
             raise
         return EXIT_OK
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, StorageBusyError) as exc:
         return _fail(f"reading {db_path} failed: {exc}", EXIT_FAILED)
     finally:
         await db.close()

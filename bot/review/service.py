@@ -39,6 +39,7 @@ from bot.review.review import OpenReviewExistsError, Review
 from bot.review.rules import ReviewRules
 from bot.review.verdict import Verdict, compute_verdict, summary_from_report
 from bot.review.votes import VoteOps
+from bot.sharding import ShardPlan
 
 if TYPE_CHECKING:
     from bot.analysis.report import Report
@@ -112,6 +113,7 @@ class ReviewService:
         alarm: DeadlineAlarm,
         clock: Clock,
         cooldown_seconds: float,
+        shards: ShardPlan | None = None,
     ) -> None:
         self.reviews = reviews
         self.votes = votes
@@ -126,6 +128,11 @@ class ReviewService:
         self.alarm = alarm
         self.clock = clock
         self.cooldown = Cooldown(cooldown_seconds, clock)
+        # The shards this process runs. Processes sharing one database each do the background
+        # work (deadlines, reconciliation, the start-up sweep) of their own shards' guilds only, so
+        # nothing is done twice and a guild of another process is never taken for a gone one.
+        self.shards = shards or ShardPlan()
+        self.owns_guild = self.shards.owns
         self._opening: set[int] = set()  # reviews this process is opening right now
         # A review's analysis, read once: every summary refresh and the close render it.
         self._reports: dict[int, Report | None] = {}
@@ -142,6 +149,8 @@ class ReviewService:
         refs = await self.reviews.open_factor_messages()
         by_review: dict[tuple[int, int], dict[str, int]] = {}
         for message_id, ref in refs.items():
+            if not self.owns_guild(ref.guild_id):
+                continue  # its reactions reach the process of its shard, not this one
             by_review.setdefault((ref.review_id, ref.guild_id), {})[ref.factor] = message_id
         for (review_id, guild_id), messages in by_review.items():
             review = await self.reviews.get(review_id, guild_id)
@@ -336,10 +345,11 @@ class ReviewService:
 
     async def sweep_deadlines(self) -> float | None:
         """Close every review whose deadline passed; the next deadline, for the caller's timer."""
-        for review in await self.reviews.due_reviews(self.clock()):
+        # Only this process's shards, filtered in the query: another process closes the others.
+        for review in await self.reviews.due_reviews(self.clock(), shards=self.shards):
             if await self.close(review, actor_id=None, reason="deadline") is not None:
                 log.info("review %s closed at its deadline", review.id)
-        return await self.reviews.next_deadline()
+        return await self.reviews.next_deadline(shards=self.shards)
 
     # -- reopening ------------------------------------------------------------------------------
     async def reopen(self, review: Review, actor_id: int) -> Review:
@@ -445,10 +455,12 @@ class ReviewService:
     async def reconcile_all(self) -> None:
         # Reviews left 'opening' by a process that stopped mid-way would block their URL forever.
         for review_id, guild_id in await self.reviews.stale_openings(exclude=self._opening):
+            if not self.owns_guild(guild_id):
+                continue  # another shard's process may be opening it right now
             if await self.reviews.abandon(review_id, guild_id, "opening was interrupted (restart)"):
                 log.warning("review %s was left half-opened; abandoned it", review_id)
         refs = await self.reviews.open_factor_messages()
-        keys = sorted({(ref.review_id, ref.guild_id) for ref in refs.values()})
+        keys = sorted({(ref.review_id, ref.guild_id) for ref in refs.values() if self.owns_guild(ref.guild_id)})
         for review_id, guild_id in keys:
             review = await self.reviews.get(review_id, guild_id)
             if review is not None and review.is_open and not review.broken:

@@ -34,12 +34,12 @@ class AuditRepo:
         detail: str | None,
         at: float,
     ) -> int:
-        cursor = await self.db.execute(
+        row = await self.db.fetchone(
             "INSERT INTO audit_log (guild_id, review_id, actor_id, action, detail, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (guild_id, review_id, actor_id, action, detail, at),
         )
-        return int(cursor.lastrowid or 0)
+        return int(row[0]) if row is not None else 0
 
     async def timeline(self, review_id: int, guild_id: int) -> list[AuditEntry]:
         rows = await self.db.fetchall(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.audit.rows import AuditRow
-from bot.storage.database import Database
+from bot.storage.database import Database, IntegrityError
 
 ROW_BATCH = 500
 
@@ -52,20 +52,18 @@ class BulkAuditsRepo:
 
     async def create(self, *, guild_id: int, channel_id: int, member_id: int, filename: str, target: str,
                      keyword: str | None, total: int, export: bytes, now: float) -> StoredAudit:
-        import sqlite3
-
         try:
-            cursor = await self.db.execute(
-                "INSERT INTO bulk_audits (guild_id, channel_id, member_id, filename, target, keyword, total, "
-                "status, export, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+            row = await self.db.fetchone(
+                "INSERT INTO bulk_audits (guild_id, channel_id, member_id, filename, target, keyword, total, "  # noqa: S608
+                f"status, export, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?) RETURNING {_COLUMNS}",
                 (guild_id, channel_id, member_id, filename, target, keyword, total, export, now),
             )
-        except sqlite3.IntegrityError:
+        except IntegrityError:
+            # bulk_audits_one_running: the guild's other audit has not ended.
             running = await self.running(guild_id)
             raise AuditAlreadyRunning(running.id if running else None) from None
-        stored = await self.get(guild_id, int(cursor.lastrowid or 0))
-        assert stored is not None
-        return stored
+        assert row is not None
+        return StoredAudit(*tuple(row))
 
     async def get(self, guild_id: int, audit_id: int) -> StoredAudit | None:
         row = await self.db.fetchone(
@@ -105,8 +103,8 @@ class BulkAuditsRepo:
     async def add_rows(self, guild_id: int, audit_id: int, rows: list[AuditRow]) -> None:
         """Rows as they finish; a row stored twice (a resume re-running one) keeps the first."""
         await self.db.executemany(
-            "INSERT OR IGNORE INTO bulk_audit_rows (audit_id, guild_id, idx, source_url, outcome, risk_level, "
-            "risk_score, row_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO bulk_audit_rows (audit_id, guild_id, idx, source_url, outcome, risk_level, "
+            "risk_score, row_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id, idx) DO NOTHING",
             [(audit_id, guild_id, r.index, r.source_url, r.outcome, r.risk_level or None, r.risk_score,
               json.dumps(r.to_storage(), ensure_ascii=False)) for r in rows],
         )

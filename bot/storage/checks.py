@@ -69,13 +69,14 @@ class ChecksRepo:
         risk_score: int,
         created_at: float,
     ) -> int:
-        cursor = await self.db.execute(
+        row = await self.db.fetchone(
             "INSERT INTO checks (guild_id, channel_id, member_id, url, final_url, domain, target, keyword,"
-            " report_json, risk_level, risk_score, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " report_json, risk_level, risk_score, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             (guild_id, channel_id, member_id, url, final_url, domain, target, keyword,
              report_json, risk_level, risk_score, created_at),
         )
-        return int(cursor.lastrowid)
+        assert row is not None
+        return int(row[0])
 
     async def add_report(
         self,
@@ -115,7 +116,7 @@ class ChecksRepo:
         """A fresh stored analysis of the same question, reused when a review is opened."""
         row = await self.db.fetchone(
             f"SELECT {_COLUMNS} FROM checks WHERE guild_id = ? AND url = ? AND created_at >= ?"  # noqa: S608
-            " AND target IS ? AND keyword IS ? ORDER BY created_at DESC LIMIT 1",
+            " AND target IS NOT DISTINCT FROM ? AND keyword IS NOT DISTINCT FROM ? ORDER BY created_at DESC LIMIT 1",
             (guild_id, url, newer_than, target, keyword),
         )
         return StoredCheck(*row) if row else None

@@ -1,12 +1,23 @@
-"""One SQLite database per process: WAL, foreign keys, a busy timeout, numbered migrations."""
+"""The storage engine behind every repository: SQLite (one file, WAL) or PostgreSQL (a shared server).
+
+Repositories take a Database and call execute / executemany / fetchone / fetchall / transaction
+with `?` placeholders; the engine adapts the statement (bot.storage.dialect) and turns its own
+errors into the ones below. `Database.open` picks the engine from what it is given: a path is an
+SQLite file, a `postgresql://` URL a PostgreSQL database.
+
+Migrations are one numbered history, `migrations/NNNN_name.sql`; where PostgreSQL needs different
+SQL, `NNNN_name.postgresql.sql` beside it replaces that file for PostgreSQL only.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,27 +25,184 @@ from urllib.parse import quote
 
 import aiosqlite
 
+from bot.storage.dialect import SQLITE, Dialect
+
 log = logging.getLogger(__name__)
+
+POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
+# Where a PostgreSQL password comes from when the URL has none (else asyncpg reads ~/.pgpass).
+PASSWORD_VARIABLE = "SECOND_OPINION_DB_PASSWORD"
 
 
 class StorageBusyError(RuntimeError):
     """The database stayed locked past the busy timeout; nothing was written."""
 
 
-def _migrations() -> list[tuple[int, str, str]]:
-    found = []
+class StorageUnavailableError(StorageBusyError):
+    """The connection to the database server was lost; the statement (or the whole transaction)
+    did not happen and may be tried again. A StorageBusyError, so callers that retry a busy
+    database (the vote writer) retry this too."""
+
+
+class StorageOpenError(RuntimeError):
+    """The database cannot be opened at all; the message is one line for the owner, naming the
+    file or the server and the reason (never a password)."""
+
+
+class IntegrityError(Exception):
+    """A constraint refused the write (a unique index, a foreign key, a CHECK), on either engine."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a write statement reports. There is no lastrowid: PostgreSQL has none, so a new id
+    comes back with `INSERT … RETURNING id` and fetchone, which both engines answer."""
+
+    rowcount: int
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """A table as the copy between engines sees it: columns in order, primary key columns."""
+
+    name: str
+    columns: tuple[str, ...]
+    primary_key: tuple[str, ...]
+
+
+def is_postgresql_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(POSTGRESQL_SCHEMES)
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str  # the base file's name, the same for both engines
+    sql: str
+
+
+def migrations_for(engine: str = "sqlite") -> list[Migration]:
+    """The numbered history for one engine: each NNNN_name.sql, or its NNNN_name.<engine>.sql."""
+    base: dict[int, tuple[str, str]] = {}
+    variants: dict[str, str] = {}
     for entry in resources.files("bot.storage.migrations").iterdir():
         name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    numbers = [n for n, _, _ in found]
+        if not (name.endswith(".sql") and name[:4].isdigit()):
+            continue
+        stem, _, _ = name[: -len(".sql")].partition(".")
+        if stem + ".sql" == name:
+            number = int(name[:4])
+            if number in base:
+                raise RuntimeError(f"two migrations numbered {number:04d}: {base[number][0]} and {name}")
+            base[number] = (name, entry.read_text(encoding="utf-8"))
+        else:
+            variants[name] = entry.read_text(encoding="utf-8")
+    numbers = sorted(base)
     if numbers != list(range(1, len(numbers) + 1)):
         raise RuntimeError(f"migrations must be numbered 0001.. without gaps, found {numbers}")
-    return found
+    known = {name[: -len(".sql")] for name, _ in base.values()}
+    for variant in variants:
+        stem, _, suffix = variant[: -len(".sql")].partition(".")
+        if stem not in known or suffix not in ("sqlite", "postgresql"):
+            raise RuntimeError(f"migration variant {variant} has no base file {stem}.sql or names no engine")
+    out = []
+    for number in numbers:
+        name, sql = base[number]
+        out.append(Migration(number, name, variants.get(f"{name[:-len('.sql')]}.{engine}.sql", sql)))
+    return out
 
 
-LATEST_VERSION = len(_migrations())
+LATEST_VERSION = len(migrations_for())
+
+
+def refuse_newer(version: int) -> None:
+    if version > LATEST_VERSION:
+        raise RuntimeError(
+            f"database schema version {version} is newer than this bot ({LATEST_VERSION}); upgrade the bot"
+        )
+
+
+class Database(ABC):
+    """One database, either engine. Repositories take a Database; they never open connections of
+    their own, so a test or the CLI can hand them any database. Writes that belong together go
+    through `transaction()`; inside it, the owning task's statements join the transaction and
+    other tasks' statements wait for it (SQLite) or use another connection (PostgreSQL)."""
+
+    dialect: Dialect = SQLITE
+
+    @property
+    def engine(self) -> str:
+        return self.dialect.name
+
+    @property
+    @abstractmethod
+    def description(self) -> str:
+        """Where the data lives, for messages: a file path, or host:port/database (no password)."""
+
+    @classmethod
+    async def open(
+        cls,
+        target: Path | str,
+        *,
+        busy_timeout_ms: int = 5000,
+        migrate: bool = True,
+        read_only: bool = False,
+        password: str | None = None,
+    ) -> Database:
+        """Open (and create, migrate) the database: an SQLite path or a postgresql:// URL.
+
+        read_only (SQLite): an existing file, opened so that nothing is written to it.
+        password (PostgreSQL): used when the URL carries none; else asyncpg reads ~/.pgpass."""
+        if is_postgresql_url(target):
+            from bot.storage.postgres import PostgresDatabase  # asyncpg is loaded only when used
+
+            return await PostgresDatabase.connect(str(target), password=password, migrate=migrate)
+        return await SqliteDatabase.connect(
+            Path(target), busy_timeout_ms=busy_timeout_ms, migrate=migrate, read_only=read_only
+        )
+
+    @abstractmethod
+    async def open_another(self) -> Database:
+        """A second handle on the same database, with connections of its own (the vote writer's
+        long transactions must not hold up everyone else's statements)."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def user_version(self) -> int:
+        """The schema version: the number of the last migration applied."""
+
+    @abstractmethod
+    async def migrate(self) -> int: ...
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
+        """One statement; outside a transaction it commits by itself."""
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None: ...
+
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any | None:
+        """The first row (indexable by position and by column name, iterable), or None."""
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]: ...
+
+    @abstractmethod
+    def transaction(self) -> Any:
+        """`async with db.transaction() as db:` all or nothing; nested use in one task is an error."""
+
+    @abstractmethod
+    async def tables(self) -> list[TableShape]:
+        """The application's tables (not the engine's own, nor the schema version's), by name."""
 
 
 async def _enable_wal(conn: aiosqlite.Connection, wait_seconds: float) -> None:
@@ -74,20 +242,23 @@ def _statements(script: str) -> list[str]:
     return out
 
 
-class Database:
-    """A thin wrapper over one aiosqlite connection.
+class SqliteDatabase(Database):
+    """One aiosqlite connection to one file (WAL, foreign keys, a busy timeout)."""
 
-    Repositories take a Database; they never open connections of their own, so a test or the
-    CLI can hand them any file. Writes that belong together go through `transaction()`.
-    """
+    dialect = SQLITE
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path, busy_timeout_ms: int = 5000) -> None:
         self.conn = conn
         self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
         # One connection is shared by every task: a statement of another task must neither join
         # an open transaction (and be rolled back with it) nor start one inside it.
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+
+    @property
+    def description(self) -> str:
+        return str(self.path)
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -100,12 +271,9 @@ class Database:
             yield
 
     @classmethod
-    async def open(
-        cls, path: Path | str, *, busy_timeout_ms: int = 5000, migrate: bool = True, read_only: bool = False
-    ) -> Database:
-        """Open (and create, migrate) the database. read_only: an existing file, opened so that
-        nothing is written to it, not even the switch to WAL (an export from a backup copy)."""
-        path = Path(path)
+    async def connect(
+        cls, path: Path, *, busy_timeout_ms: int = 5000, migrate: bool = True, read_only: bool = False
+    ) -> SqliteDatabase:
         if read_only:
             target, uri = read_only_uri(path), True
         else:
@@ -123,7 +291,7 @@ class Database:
                 await asyncio.to_thread(thread.join, 5)
             raise
         conn.row_factory = aiosqlite.Row
-        db = cls(conn, path)
+        db = cls(conn, path, busy_timeout_ms)
         try:
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             if not read_only:
@@ -137,14 +305,11 @@ class Database:
             raise
         return db
 
+    async def open_another(self) -> SqliteDatabase:
+        return await SqliteDatabase.connect(self.path, busy_timeout_ms=self.busy_timeout_ms, migrate=False)
+
     async def close(self) -> None:
         await self.conn.close()
-
-    async def __aenter__(self) -> Database:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     async def user_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
@@ -157,65 +322,53 @@ class Database:
         the same fresh file at the same moment (the bot and `python -m bot backup`) then finds the
         migration applied instead of applying it twice.
         """
-        self._refuse_newer(await self.user_version())
-        for number, name, sql in _migrations():
+        refuse_newer(await self.user_version())
+        for migration in migrations_for(self.engine):
             async with self.transaction():
                 current = await self.user_version()
-                self._refuse_newer(current)
-                if number <= current:
+                refuse_newer(current)
+                if migration.number <= current:
                     continue
-                log.info("applying migration %s", name)
-                for statement in _statements(sql):
+                log.info("applying migration %s", migration.name)
+                for statement in _statements(migration.sql):
                     await self.conn.execute(statement)
-                await self.conn.execute(f"PRAGMA user_version = {number}")
+                await self.conn.execute(f"PRAGMA user_version = {migration.number}")
         return await self.user_version()
 
-    @staticmethod
-    def _refuse_newer(version: int) -> None:
-        if version > LATEST_VERSION:
-            raise RuntimeError(
-                f"database schema version {version} is newer than this bot ({LATEST_VERSION}); upgrade the bot"
-            )
-
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
-        """One statement; outside a transaction it commits by itself (autocommit mode)."""
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
         async with self._turn():
-            try:
-                return await self.conn.execute(sql, tuple(params))
-            except sqlite3.OperationalError as exc:
-                raise _busy_or(exc) from exc
+            with _sqlite_errors():
+                cursor = await self.conn.execute(sql, tuple(params))
+                try:
+                    return Result(cursor.rowcount)
+                finally:
+                    await cursor.close()
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         async with self._turn():
-            try:
+            with _sqlite_errors():
                 await self.conn.executemany(sql, rows)
-            except sqlite3.OperationalError as exc:
-                raise _busy_or(exc) from exc
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self._turn():
-            try:
+            with _sqlite_errors():
                 cursor = await self.conn.execute(sql, tuple(params))
                 try:
                     return await cursor.fetchone()
                 finally:
                     await cursor.close()
-            except sqlite3.OperationalError as exc:
-                raise _busy_or(exc) from exc
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self._turn():
-            try:
+            with _sqlite_errors():
                 cursor = await self.conn.execute(sql, tuple(params))
                 try:
                     return list(await cursor.fetchall())
                 finally:
                     await cursor.close()
-            except sqlite3.OperationalError as exc:
-                raise _busy_or(exc) from exc
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Database]:
+    async def transaction(self) -> AsyncIterator[SqliteDatabase]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any error so nothing is half-written.
 
         Transactions of different tasks run one after another; statements of the owning task
@@ -226,20 +379,19 @@ class Database:
         async with self._lock:
             self._owner = asyncio.current_task()
             try:
-                try:
+                with _sqlite_errors():
                     await self.conn.execute("BEGIN IMMEDIATE")
-                except sqlite3.OperationalError as exc:
-                    raise _busy_or(exc) from exc
                 try:
                     yield self
                 except BaseException:
                     await self.conn.rollback()
                     raise
                 try:
-                    await self.conn.commit()
-                except sqlite3.OperationalError as exc:
+                    with _sqlite_errors():
+                        await self.conn.commit()
+                except BaseException:
                     await self.conn.rollback()
-                    raise _busy_or(exc) from exc
+                    raise
             finally:
                 self._owner = None
 
@@ -247,9 +399,26 @@ class Database:
         row = await self.fetchone("PRAGMA integrity_check")
         return str(row[0])
 
+    async def tables(self) -> list[TableShape]:
+        names = [r[0] for r in await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        )]
+        shapes = []
+        for name in names:
+            info = await self.fetchall("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", (name,))
+            key = tuple(r[0] for r in sorted((r for r in info if r[1]), key=lambda r: r[1]))
+            shapes.append(TableShape(name, tuple(r[0] for r in info), key))
+        return shapes
 
-def _busy_or(exc: sqlite3.OperationalError) -> Exception:
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return StorageBusyError("the database is busy; try again in a moment")
-    return exc
+
+@contextmanager
+def _sqlite_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise IntegrityError(str(exc)) from exc
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            raise StorageBusyError("the database is busy; try again in a moment") from exc
+        raise

@@ -190,7 +190,7 @@ class GuildSettingsRepo:
         rows = await self.db.fetchall(
             "SELECT guild_id FROM guild_settings WHERE left_at IS NULL "
             "UNION SELECT DISTINCT guild_id FROM checks UNION SELECT DISTINCT guild_id FROM reviews "
-            "UNION SELECT DISTINCT guild_id FROM watches "
+            "UNION SELECT DISTINCT guild_id FROM watches UNION SELECT DISTINCT guild_id FROM bulk_audits "
             "EXCEPT SELECT guild_id FROM guild_settings WHERE left_at IS NOT NULL"
         )
         return {int(r[0]) for r in rows}
@@ -216,8 +216,11 @@ class GuildSettingsRepo:
         purge list was made keeps its data. Returns whether anything was purged.
         """
         async with self.db.transaction() as db:
+            # The row stays locked until the purge commits: a rejoin meanwhile waits and then
+            # finds nothing to mark (PostgreSQL; SQLite's write transaction excludes it anyway).
             row = await db.fetchone(
-                "SELECT 1 FROM guild_settings WHERE guild_id = ? AND left_at IS NOT NULL AND left_at <= ?",
+                "SELECT 1 FROM guild_settings WHERE guild_id = ? AND left_at IS NOT NULL AND left_at <= ?"  # noqa: S608
+                + db.dialect.for_update,  # a constant of the engine, no user input
                 (guild_id, left_before),
             )
             if row is None:

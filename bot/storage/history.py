@@ -31,6 +31,7 @@ from bot.history.models import (
 from bot.history.paging import PAGE_SIZE, PageCursor, PageState, pack_page_state
 from bot.history.verdicts import FACTOR_IDS, factor_answers, json_object, vote_agrees
 from bot.storage.database import Database
+from bot.storage.dialect import SQLITE, Dialect
 from bot.storage.reviews import REVIEW_COLUMNS, Review
 
 _SUMMARY_COLUMNS = (
@@ -44,7 +45,8 @@ _MEMBER_CLAUSE = (
     "r.id IN (SELECT m.id FROM reviews AS m WHERE m.guild_id = ? AND m.requester_id = ? "
     "UNION SELECT v.review_id FROM votes AS v WHERE v.guild_id = ? AND v.member_id = ?)"
 )
-_TEXT_CLAUSE = "(r.url LIKE ? ESCAPE '\\' OR r.note LIKE ? ESCAPE '\\')"
+# Case-insensitive on both engines: SQLite's LIKE ignores ASCII case, PostgreSQL's needs ILIKE.
+_TEXT_CLAUSE = "(r.url {like} ? ESCAPE '\\' OR r.note {like} ? ESCAPE '\\')"
 _OLDER = "(r.created_at, r.id) < (?, ?)"
 _OLDER_OR_SAME = "(r.created_at, r.id) <= (?, ?)"
 _NEWER = "(r.created_at, r.id) > (?, ?)"
@@ -64,14 +66,15 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _where(guild_id: int, flt: HistoryFilter) -> tuple[list[str], list[Any]]:
+def _where(guild_id: int, flt: HistoryFilter, dialect: Dialect = SQLITE) -> tuple[list[str], list[Any]]:
     # A unary "+" keeps a term out of index selection (it still filters). SQLite has no statistics
     # here, so without these hints it would walk a whole guild's verdict index to find one domain.
+    hint = dialect.no_index
     member = flt.member_id is not None
-    clauses = ["+r.guild_id = ?" if member else "r.guild_id = ?", "r.status != 'deleted'"]
+    clauses = [f"{hint}r.guild_id = ?" if member else "r.guild_id = ?", "r.status != 'deleted'"]
     params: list[Any] = [guild_id]
     if flt.domain is not None:
-        clauses.append("+r.domain = ?" if member else "r.domain = ?")
+        clauses.append(f"{hint}r.domain = ?" if member else "r.domain = ?")
         params.append(flt.domain)
     if member:
         # Drive the page from the member's (few) review ids, then sort them: a rare member in a
@@ -80,10 +83,10 @@ def _where(guild_id: int, flt: HistoryFilter) -> tuple[list[str], list[Any]]:
         params += [guild_id, flt.member_id, guild_id, flt.member_id]
     narrow = member or flt.domain is not None
     if flt.verdict is not None:
-        clauses.append("+r.community_risk = ?" if narrow else "r.community_risk = ?")
+        clauses.append(f"{hint}r.community_risk = ?" if narrow else "r.community_risk = ?")
         params.append(flt.verdict)
     if flt.risk is not None:
-        clauses.append("+r.bot_risk_level = ?" if narrow or flt.verdict else "r.bot_risk_level = ?")
+        clauses.append(f"{hint}r.bot_risk_level = ?" if narrow or flt.verdict else "r.bot_risk_level = ?")
         params.append(flt.risk)
     if flt.status == "open":
         clauses.append("r.status IN ('opening', 'open')")
@@ -97,7 +100,7 @@ def _where(guild_id: int, flt: HistoryFilter) -> tuple[list[str], list[Any]]:
         params.append(flt.until)
     for word in flt.words:
         pattern = "%" + escape_like(word) + "%"
-        clauses.append(_TEXT_CLAUSE)
+        clauses.append(_TEXT_CLAUSE.format(like=dialect.ilike))
         params += [pattern, pattern]
     return clauses, params
 
@@ -124,9 +127,11 @@ def _record(row: Any) -> Review:
 # Browsing
 
 
-def browse_sql(guild_id: int, flt: HistoryFilter, cursor: PageCursor | None, limit: int) -> tuple[str, list[Any]]:
+def browse_sql(
+    guild_id: int, flt: HistoryFilter, cursor: PageCursor | None, limit: int, dialect: Dialect = SQLITE
+) -> tuple[str, list[Any]]:
     """The page query (exposed so the benchmark can EXPLAIN exactly what /history runs)."""
-    clauses, params = _where(guild_id, flt)
+    clauses, params = _where(guild_id, flt, dialect)
     order = _NEWEST_FIRST
     if cursor is not None:
         clauses.append(_OLDER if cursor.direction == "older" else _NEWER)
@@ -140,7 +145,7 @@ def browse_sql(guild_id: int, flt: HistoryFilter, cursor: PageCursor | None, lim
 async def _exists_beyond(
     db: Database, guild_id: int, flt: HistoryFilter, created_at: float, review_id: int, *, older: bool
 ) -> bool:
-    clauses, params = _where(guild_id, flt)
+    clauses, params = _where(guild_id, flt, db.dialect)
     clauses.append(_OLDER if older else _NEWER)
     params += [created_at, review_id]
     sql = _sql("SELECT EXISTS (SELECT 1 FROM reviews AS r WHERE", " AND ".join(clauses), ")")
@@ -164,7 +169,7 @@ async def browse_reviews(
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
     flt = flt or HistoryFilter()
-    sql, params = browse_sql(guild_id, flt, cursor, page_size + 1)
+    sql, params = browse_sql(guild_id, flt, cursor, page_size + 1, db.dialect)
     fetched = [_summary(row) for row in await db.fetchall(sql, params)]
     more = len(fetched) > page_size
     rows = fetched[:page_size]
@@ -185,7 +190,7 @@ async def browse_reviews(
 
 async def count_reviews(db: Database, guild_id: int, flt: HistoryFilter | None = None) -> int:
     """How many reviews match (for "N reviews" above the first page)."""
-    clauses, params = _where(guild_id, flt or HistoryFilter())
+    clauses, params = _where(guild_id, flt or HistoryFilter(), db.dialect)
     row = await db.fetchone(_sql("SELECT COUNT(*) FROM reviews AS r WHERE", " AND ".join(clauses)), params)
     return int(row[0]) if row else 0
 
@@ -204,7 +209,7 @@ async def iter_review_batches(
     export sees the same reviews even if new ones arrived meanwhile.
     """
     flt = flt or HistoryFilter()
-    base_clauses, base_params = _where(guild_id, flt)
+    base_clauses, base_params = _where(guild_id, flt, db.dialect)
     key = start_at
     inclusive = start_at is not None
     while True:
@@ -319,11 +324,11 @@ SELECT
         ORDER BY c.created_at DESC LIMIT 1),
     (SELECT MAX(c.created_at) FROM checks AS c WHERE c.guild_id = ?1 AND c.domain = ?2),
     l.id, l.community_risk, l.closed_at
-FROM (SELECT 1) LEFT JOIN (
+FROM (SELECT 1) AS one LEFT JOIN (
     SELECT r.id, r.community_risk, r.closed_at FROM reviews AS r
     WHERE r.guild_id = ?1 AND r.domain = ?2 AND r.status = 'closed'
     ORDER BY r.closed_at DESC, r.id DESC LIMIT 1
-) AS l
+) AS l ON 1 = 1
 """
 
 
@@ -347,16 +352,17 @@ async def domain_memory(db: Database, guild_id: int, domain: str) -> DomainMemor
 
 async def domain_dossier(db: Database, guild_id: int, domain: str, *, limit: int = 25) -> DomainDossier:
     """Everything this guild has on a domain: checks, reviews, latest verdict, bot vs community."""
+    hint = db.dialect.no_index
     counts = await db.fetchone(
         """
         SELECT
             (SELECT COUNT(*) FROM checks AS c WHERE c.guild_id = ?1 AND c.domain = ?2),
-            COALESCE(SUM(r.status != 'deleted'), 0),
-            COALESCE(SUM(r.status = 'closed' AND r.community_risk IN ('low', 'medium', 'high')
-                AND r.bot_risk_level IS NOT NULL), 0),
-            COALESCE(SUM(r.status = 'closed' AND r.community_risk IN ('low', 'medium', 'high')
-                AND r.bot_risk_level = r.community_risk), 0),
-            COALESCE(SUM(r.status = 'closed' AND r.community_risk = 'no_consensus'), 0)
+            COUNT(CASE WHEN r.status != 'deleted' THEN 1 END),
+            COUNT(CASE WHEN r.status = 'closed' AND r.community_risk IN ('low', 'medium', 'high')
+                AND r.bot_risk_level IS NOT NULL THEN 1 END),
+            COUNT(CASE WHEN r.status = 'closed' AND r.community_risk IN ('low', 'medium', 'high')
+                AND r.bot_risk_level = r.community_risk THEN 1 END),
+            COUNT(CASE WHEN r.status = 'closed' AND r.community_risk = 'no_consensus' THEN 1 END)
         FROM reviews AS r WHERE r.guild_id = ?1 AND r.domain = ?2
         """,
         (guild_id, domain),
@@ -394,9 +400,9 @@ async def domain_dossier(db: Database, guild_id: int, domain: str, *, limit: int
     comparisons = tuple(
         RiskComparison(r[0], r[1], r[2], r[3])
         for r in await db.fetchall(
-            "SELECT r.id, r.closed_at, r.bot_risk_level, r.community_risk FROM reviews AS r "
+            "SELECT r.id, r.closed_at, r.bot_risk_level, r.community_risk FROM reviews AS r "  # noqa: S608 - hint is an engine constant
             "WHERE r.guild_id = ? AND r.domain = ? AND r.status = 'closed' "
-            "AND +r.community_risk IN ('low', 'medium', 'high') AND +r.bot_risk_level IS NOT NULL "
+            f"AND {hint}r.community_risk IN ('low', 'medium', 'high') AND {hint}r.bot_risk_level IS NOT NULL "
             "ORDER BY r.closed_at DESC, r.id DESC LIMIT ?",
             (guild_id, domain, limit),
         )
@@ -495,9 +501,9 @@ async def leaderboard(db: Database, guild_id: int, *, top: int = 10) -> list[Rev
 # Disavow
 
 
-def _disavow_where(guild_id: int, flt: HistoryFilter) -> tuple[list[str], list[Any]]:
+def _disavow_where(guild_id: int, flt: HistoryFilter, dialect: Dialect) -> tuple[list[str], list[Any]]:
     # The latest closed verdict per domain decides; the status and verdict filters would fight it.
-    clauses, params = _where(guild_id, dataclasses.replace(flt, status=None, verdict=None))
+    clauses, params = _where(guild_id, dataclasses.replace(flt, status=None, verdict=None), dialect)
     clauses.append("r.status = 'closed'")
     return clauses, params
 
@@ -510,16 +516,18 @@ _DISAVOW_LATEST = (
 
 
 async def count_disavow_domains(db: Database, guild_id: int, flt: HistoryFilter | None = None) -> int:
-    clauses, params = _disavow_where(guild_id, flt or HistoryFilter())
-    sql = _sql("SELECT COUNT(*) FROM (", _DISAVOW_LATEST, " AND ".join(clauses), ") WHERE rn = 1 AND risk = 'high'")
+    clauses, params = _disavow_where(guild_id, flt or HistoryFilter(), db.dialect)
+    sql = _sql(
+        "SELECT COUNT(*) FROM (", _DISAVOW_LATEST, " AND ".join(clauses), ") AS latest WHERE rn = 1 AND risk = 'high'"
+    )
     row = await db.fetchone(sql, params)
     return int(row[0]) if row else 0
 
 
 def disavow_batch_sql(
-    guild_id: int, flt: HistoryFilter, after_domain: str | None, limit: int
+    guild_id: int, flt: HistoryFilter, after_domain: str | None, limit: int, dialect: Dialect = SQLITE
 ) -> tuple[str, list[Any]]:
-    clauses, params = _disavow_where(guild_id, flt)
+    clauses, params = _disavow_where(guild_id, flt, dialect)
     if after_domain is not None:
         clauses.append("r.domain > ?")
         params.append(after_domain)
@@ -527,7 +535,7 @@ def disavow_batch_sql(
         "SELECT domain FROM (",
         _DISAVOW_LATEST,
         " AND ".join(clauses),
-        ") WHERE rn = 1 AND risk = 'high' ORDER BY domain LIMIT ?",
+        ") AS latest WHERE rn = 1 AND risk = 'high' ORDER BY domain LIMIT ?",
     )
     return sql, [*params, limit]
 
@@ -539,7 +547,7 @@ async def iter_disavow_domains(
     flt = flt or HistoryFilter()
     after: str | None = None
     while True:
-        sql, params = disavow_batch_sql(guild_id, flt, after, batch_size)
+        sql, params = disavow_batch_sql(guild_id, flt, after, batch_size, db.dialect)
         batch = [r[0] for r in await db.fetchall(sql, params)]
         if not batch:
             return

@@ -4,15 +4,14 @@ Every read of a guild's review takes the guild id."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Mapping
-
-import aiosqlite
+from typing import Any
 
 from bot.review.deadlines import deadline_after
 from bot.review.factors import FACTOR_IDS
 from bot.review.review import CreateResult, FactorMessageRef, OpenReviewExistsError, Review
-from bot.storage.database import Database
+from bot.sharding import ShardPlan, guild_clause
+from bot.storage.database import Database, IntegrityError
 
 __all__ = ["REVIEW_COLUMNS", "CreateResult", "FactorMessageRef", "OpenReviewExistsError", "Review", "ReviewsRepo"]
 
@@ -26,7 +25,7 @@ _SELECT = f"SELECT {REVIEW_COLUMNS} FROM reviews"  # noqa: S608 - a constant col
 _RETURNING = f" RETURNING {REVIEW_COLUMNS}"
 
 
-def _review(row: aiosqlite.Row) -> Review:
+def _review(row: Any) -> Review:
     return Review(*tuple(row))
 
 
@@ -190,22 +189,29 @@ class ReviewsRepo:
         )
         return [_review(r) for r in rows]
 
-    async def due_reviews(self, now: float, limit: int = 100) -> list[Review]:
+    async def due_reviews(self, now: float, limit: int = 100, *, shards: ShardPlan | None = None) -> list[Review]:
         """Open reviews whose deadline has passed, in every guild, oldest deadline first.
 
         Cross-guild on purpose (the deadline sweeper serves all guilds); it uses reviews_due.
         `deadline_at <= now` is bot.review.deadlines.is_due, evaluated by the index.
+        shards: only the guilds of this process's shards (each guild's deadlines are closed by
+        the one process holding its shard).
         """
+        mine, mine_params = guild_clause(shards)
         rows = await self.db.fetchall(
-            _SELECT + " WHERE status = 'open' AND deadline_at <= ? "
-            "ORDER BY deadline_at LIMIT ?",
-            (now, limit),
+            _SELECT + " WHERE status = 'open' AND deadline_at <= ?" + mine + " ORDER BY deadline_at LIMIT ?",
+            (now, *mine_params, limit),
         )
         return [_review(r) for r in rows]
 
-    async def next_deadline(self) -> float | None:
-        """The earliest deadline of any open review, so the sweeper can sleep until then."""
-        row = await self.db.fetchone("SELECT MIN(deadline_at) FROM reviews WHERE status = 'open'")
+    async def next_deadline(self, *, shards: ShardPlan | None = None) -> float | None:
+        """The earliest deadline of any open review (of this process's shards), so the sweeper can
+        sleep until then."""
+        mine, mine_params = guild_clause(shards)
+        row = await self.db.fetchone(
+            "SELECT MIN(deadline_at) FROM reviews WHERE status = 'open'" + mine,  # noqa: S608 - constant clause
+            mine_params,
+        )
         return None if row is None or row[0] is None else float(row[0])
 
     async def close(
@@ -241,7 +247,7 @@ class ReviewsRepo:
                 "WHERE id = ? AND guild_id = ? AND status = 'closed' AND broken IS NULL",
                 (deadline_after(now, deadline_seconds), review_id, guild_id),
             )
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             current = await self.get(review_id, guild_id)
             other = await self.find_open(guild_id, current.url, current.target) if current else None
             raise OpenReviewExistsError(other.id if other else None) from None

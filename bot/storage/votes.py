@@ -3,44 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 
 from bot.review.factors import Choice
 from bot.review.votes import GuildKey, Tally, VoteOps, VoteRow
 from bot.storage.database import Database
+from bot.storage.dialect import Dialect
 
-# Every write carries this guard: a vote (or a withdrawal) for a review that is not open — closed
-# while the event was queued, or never opened — changes nothing. It runs inside the write
-# transaction, so a vote racing a close either lands before the close or not at all.
-_OPEN = "EXISTS (SELECT 1 FROM reviews WHERE id = ? AND guild_id = ? AND status = 'open')"
 
-_UPSERT = f"""
+@dataclass(frozen=True)
+class _Writes:
+    upsert: str
+    insert_if_absent: str
+    replace: str
+    delete: str
+    delete_if: str
+
+
+@cache
+def _writes(dialect: Dialect) -> _Writes:
+    """The five guarded vote writes, for one engine.
+
+    Every write carries the guard: a vote (or a withdrawal) for a review that is not open — closed
+    while the event was queued, or never opened — changes nothing. It runs inside the write
+    transaction, so a vote racing a close either lands before the close or not at all. On
+    PostgreSQL the guard takes a share lock on the review row, so a close (an UPDATE of that row)
+    waits for the vote's transaction, or the vote waits for the close and then sees it closed.
+    """
+    _OPEN = f"EXISTS (SELECT 1 FROM reviews WHERE id = ? AND guild_id = ? AND status = 'open'{dialect.for_share})"  # noqa: S608
+    return _Writes(
+        upsert=f"""
 INSERT INTO votes (review_id, factor, member_id, choice, guild_id, voted_at)
 SELECT ?, ?, ?, ?, ?, ? WHERE {_OPEN}
 ON CONFLICT (review_id, factor, member_id) DO UPDATE
     SET choice = excluded.choice, voted_at = excluded.voted_at
     WHERE votes.guild_id = excluded.guild_id
-"""  # noqa: S608 - the interpolated text is the constant guard above, never user input
-
-_INSERT_IF_ABSENT = f"""
+""",  # noqa: S608 - the interpolated text is the constant guard above, never user input
+        insert_if_absent=f"""
 INSERT INTO votes (review_id, factor, member_id, choice, guild_id, voted_at)
 SELECT ?, ?, ?, ?, ?, ? WHERE {_OPEN}
 ON CONFLICT (review_id, factor, member_id) DO NOTHING
-"""  # noqa: S608
-
-_REPLACE = f"""
+""",  # noqa: S608
+        replace=f"""
 UPDATE votes SET choice = ?, voted_at = ?
 WHERE review_id = ? AND factor = ? AND member_id = ? AND guild_id = ? AND choice = ? AND {_OPEN}
-"""  # noqa: S608
-
-_DELETE = f"""
+""",  # noqa: S608
+        delete=f"""
 DELETE FROM votes
 WHERE review_id = ? AND factor = ? AND member_id = ? AND guild_id = ? AND {_OPEN}
-"""  # noqa: S608
-
-_DELETE_IF = f"""
+""",  # noqa: S608
+        delete_if=f"""
 DELETE FROM votes
 WHERE review_id = ? AND factor = ? AND member_id = ? AND guild_id = ? AND choice = ? AND {_OPEN}
-"""  # noqa: S608
+""",  # noqa: S608
+    )
 
 
 def _row_params(r: VoteRow) -> tuple[object, ...]:
@@ -65,19 +82,20 @@ class VotesRepo:
     @staticmethod
     async def apply_in_transaction(db: Database, ops: VoteOps) -> None:
         """The statements of `apply`, for a caller that already holds a transaction."""
+        sql = _writes(db.dialect)
         if ops.deletes:
-            await db.executemany(_DELETE, [(*_key_params(g), g.key.review_id, g.guild_id) for g in ops.deletes])
+            await db.executemany(sql.delete, [(*_key_params(g), g.key.review_id, g.guild_id) for g in ops.deletes])
         if ops.deletes_if:
             await db.executemany(
-                _DELETE_IF, [(*_key_params(g), c.value, g.key.review_id, g.guild_id) for g, c in ops.deletes_if]
+                sql.delete_if, [(*_key_params(g), c.value, g.key.review_id, g.guild_id) for g, c in ops.deletes_if]
             )
         if ops.upserts:
-            await db.executemany(_UPSERT, [_row_params(r) for r in ops.upserts])
+            await db.executemany(sql.upsert, [_row_params(r) for r in ops.upserts])
         if ops.inserts_if_absent:
-            await db.executemany(_INSERT_IF_ABSENT, [_row_params(r) for r in ops.inserts_if_absent])
+            await db.executemany(sql.insert_if_absent, [_row_params(r) for r in ops.inserts_if_absent])
         if ops.replaces:
             await db.executemany(
-                _REPLACE,
+                sql.replace,
                 [
                     (
                         r.choice.value,
@@ -139,7 +157,7 @@ class VotesRepo:
             await db.execute(
                 "INSERT INTO vote_resets (review_id, member_id, guild_id, reset_at) "
                 "SELECT id, ?, guild_id, ? FROM reviews WHERE guild_id = ? AND status = 'open' "
-                "AND (? IS NULL OR id = ?) "
+                "AND (CAST(? AS BIGINT) IS NULL OR id = ?) "
                 "ON CONFLICT (review_id, member_id) DO UPDATE SET reset_at = excluded.reset_at",
                 (member_id, now, guild_id, review_id, review_id),
             )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
-from bot.storage.database import Database
+from bot.sharding import ShardPlan, guild_clause
+from bot.storage.database import Database, IntegrityError
 from bot.watch.rules import Observation
 
 
@@ -59,11 +60,11 @@ def _int(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _watch(row: sqlite3.Row) -> Watch:
+def _watch(row: Any) -> Watch:
     return Watch(*tuple(row))
 
 
-def _observation(row: sqlite3.Row) -> StoredObservation:
+def _observation(row: Any) -> StoredObservation:
     obs = Observation(
         at=row["observed_at"], status=row["status"], http_status=row["http_status"], final_url=row["final_url"],
         found=_bool(row["found"]), rel=row["rel"], placement=row["placement"], anchor=row["anchor"],
@@ -104,16 +105,18 @@ class WatchRepo:
             if row is not None and int(row[0]) >= max_per_guild:
                 return None
             try:
-                cursor = await db.execute(
+                inserted = await db.fetchone(
                     "INSERT INTO watches (guild_id, channel_id, created_by, created_by_name, source_url, domain, "
                     "target, keyword, review_id, thread_id, check_id, created_at, next_due_at, failures, "
-                    "last_checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                    "last_checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id",
                     (guild_id, channel_id, created_by, created_by_name, source_url, domain, target, keyword,
                      review_id, thread_id, check_id, created_at, next_due_at, baseline.at),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
+                # watches_one (the page and target are watched already); the transaction rolls back.
                 raise DuplicateWatch from None
-            watch_id = int(cursor.lastrowid or 0)
+            assert inserted is not None
+            watch_id = int(inserted[0])
             await self._insert_observation(db, watch_id, guild_id, baseline, ())
         watch = await self.get(guild_id, watch_id)
         assert watch is not None
@@ -182,10 +185,13 @@ class WatchRepo:
         )
         return [_watch(r) for r in rows]
 
-    async def guilds_due(self, now: float) -> list[int]:
-        """Guilds with a due watch (cross-guild: for the CLI, which runs every guild one by one)."""
+    async def guilds_due(self, now: float, *, shards: ShardPlan | None = None) -> list[int]:
+        """Guilds with a due watch (cross-guild: for the CLI, which runs every guild one by one).
+        shards: only the guilds of those shards (a process runs its own shards' guilds only)."""
+        mine, mine_params = guild_clause(shards)
         rows = await self.db.fetchall(
-            "SELECT DISTINCT guild_id FROM watches WHERE next_due_at <= ? ORDER BY guild_id", (now,)
+            "SELECT DISTINCT guild_id FROM watches WHERE next_due_at <= ?" + mine + " ORDER BY guild_id",  # noqa: S608 - constant clause
+            (now, *mine_params),
         )
         return [int(r[0]) for r in rows]
 

@@ -28,7 +28,7 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
     run_due.add_argument("--config", type=Path, help="TOML config (see config.example.toml)")
     run_due.add_argument("--json", action="store_true", help="one JSON object per change, one a line")
     listing = sub.add_parser("list", help="list a guild's watches")
-    listing.add_argument("--db", type=Path, required=True, help="the bot's SQLite database")
+    listing.add_argument("--db", required=True, help="the bot's SQLite database, or its postgresql:// URL")
     listing.add_argument("--guild", type=int, required=True, help="the guild id")
     listing.add_argument("--json", action="store_true", help="one JSON object per watch, one a line")
 
@@ -46,6 +46,7 @@ async def run_watch(args: argparse.Namespace, *, clock: Callable[[], float] = ti
 async def _run_due(args: argparse.Namespace, clock: Callable[[], float]) -> int:
     from bot.app import StartupError, open_services
     from bot.settings import SettingsError, load_settings
+    from bot.sharding import ShardPlan
     from bot.watch.service import changes_as_dicts
 
     try:
@@ -56,7 +57,10 @@ async def _run_due(args: argparse.Namespace, clock: Callable[[], float]) -> int:
         async with open_services(settings) as services:
             now = clock()
             alerts = []
-            for guild_id in await services.watch.guilds_due(now):
+            # Processes sharing a database each run their own shards' guilds: a run-due beside
+            # them keeps to the shards its config names ([discord] shard_ids), as `run` does.
+            shards = ShardPlan(settings.discord.shard_count, settings.discord.shard_ids)
+            for guild_id in await services.watch.guilds_due(now, shards=shards):
                 alerts += await services.watch.run_due(guild_id, now)
     except StartupError as exc:
         raise WatchCliError(str(exc), EXIT_FAILED) from None
@@ -77,23 +81,32 @@ async def _run_due(args: argparse.Namespace, clock: Callable[[], float]) -> int:
 
 
 async def _list(args: argparse.Namespace) -> int:
+    import os
     import sqlite3
 
-    from bot.storage.database import Database
+    from bot.storage.database import PASSWORD_VARIABLE, Database, StorageOpenError, is_postgresql_url
     from bot.storage.watches import WatchRepo
 
-    if not args.db.is_file():
-        raise WatchCliError(f"no such database: {args.db}")
-    try:
-        db = await Database.open(args.db, read_only=True)
-    except (OSError, sqlite3.Error, RuntimeError) as exc:
-        raise WatchCliError(f"cannot open the database {args.db}: {exc}", EXIT_FAILED) from None
-    try:
+    if is_postgresql_url(args.db):
         try:
-            repo = WatchRepo(db)
-            rows = [(w, await repo.latest(args.guild, w.id)) for w in await repo.in_guild(args.guild)]
-        except sqlite3.OperationalError:
-            raise WatchCliError(f"{args.db} has no watches table: start the bot once to migrate it", EXIT_FAILED) from None
+            # No migration: a listing must never upgrade a live bot's schema.
+            db = await Database.open(args.db, migrate=False, password=os.environ.get(PASSWORD_VARIABLE) or None)
+        except StorageOpenError as exc:
+            raise WatchCliError(str(exc), EXIT_FAILED) from None
+    else:
+        path = Path(args.db)
+        if not path.is_file():  # noqa: ASYNC240 - one stat in a CLI, before anything runs
+            raise WatchCliError(f"no such database: {args.db}")
+        try:
+            db = await Database.open(path, read_only=True)
+        except (OSError, sqlite3.Error, RuntimeError) as exc:
+            raise WatchCliError(f"cannot open the database {args.db}: {exc}", EXIT_FAILED) from None
+    try:
+        if "watches" not in {t.name for t in await db.tables()}:
+            raise WatchCliError(f"{db.description} has no watches table: start the bot once to migrate it",
+                                EXIT_FAILED)
+        repo = WatchRepo(db)
+        rows = [(w, await repo.latest(args.guild, w.id)) for w in await repo.in_guild(args.guild)]
     finally:
         await db.close()
     for watch, latest in rows:

@@ -16,6 +16,7 @@ from bot.analysis.report import Report
 from bot.analysis.urls import host_of, registrable_domain
 from bot.fetch import FetchError
 from bot.settings import WatchSettings
+from bot.sharding import ShardPlan
 from bot.storage.watches import DuplicateWatch, StoredObservation, Watch, WatchRepo
 from bot.watch.rules import (
     Change,
@@ -185,8 +186,9 @@ class WatchService:
         results = await asyncio.gather(*(self._run_one(w, now, interval) for w in due))
         return [r for r in results if r is not None]
 
-    async def guilds_due(self, now: float) -> list[int]:
-        return await self.repo.guilds_due(now)
+    async def guilds_due(self, now: float, *, shards: ShardPlan | None = None) -> list[int]:
+        """Guilds with a due watch; with shards, only the guilds of those shards."""
+        return await self.repo.guilds_due(now, shards=shards)
 
     async def timelines(self, guild_id: int, domain: str, limit: int = 20) -> list[WatchTimeline]:
         return [

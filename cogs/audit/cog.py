@@ -157,9 +157,10 @@ class AuditCog(commands.Cog, name="Audit"):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        # The guilds this process is connected to are the guilds it owns: their unfinished audits
-        # resume here and nowhere else.
-        resumed = await self.bot.services.audits.resume([g.id for g in self.bot.guilds], self.board)
+        # The guilds this process is connected to and whose shard it runs: their unfinished audits
+        # resume here and nowhere else (processes sharing a database each resume their own).
+        mine = [g.id for g in self.bot.guilds if self.bot.owns_guild(g.id)]
+        resumed = await self.bot.services.audits.resume(mine, self.board)
         if resumed:
             log.info("resumed audits %s", resumed)
 

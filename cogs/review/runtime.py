@@ -43,6 +43,9 @@ class ReviewRuntime:
         self.service: ReviewService = services.review_service(
             board=self.board, live=self.desk, queue=self.ingestor, display=self.coalescer, background=self,
             alarm=self, clock=self.clock, cooldown_seconds=review_settings.review_cooldown_seconds,
+            # Several processes may share the database, each running some shards: the service does
+            # the background work (deadlines, reconciliation, the start-up sweep) of its own only.
+            shards=bot.shard_plan,
         )
         self.tasks: set[asyncio.Task[Any]] = set()
         self._deadline_task: asyncio.Task[None] | None = None
@@ -55,11 +58,11 @@ class ReviewRuntime:
     async def start(cls, bot: SecondOpinionBot) -> ReviewRuntime:
         db = bot.services.db
         ingest_db = None
-        if str(db.path) != ":memory:":
+        if db.description != ":memory:":
             # The writer's transactions span several awaits: its own connection keeps other
-            # tasks' statements out of them and lets reads go on meanwhile (WAL).
-            ingest_db = await Database.open(db.path, busy_timeout_ms=bot.settings.storage.busy_timeout_ms,
-                                            migrate=False)
+            # tasks' statements out of them and lets reads go on meanwhile (WAL on SQLite, a pool
+            # of its own on PostgreSQL).
+            ingest_db = await db.open_another()
         runtime = cls(bot, ingest_db)
         try:
             runtime.ingestor.start()

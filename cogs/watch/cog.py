@@ -56,7 +56,9 @@ class WatchCog(commands.Cog, name="Watch"):
 
     @tasks.loop(seconds=300)
     async def scheduler(self) -> None:
-        guild_ids = [g.id for g in self.bot.guilds]
+        # Only the guilds of this process's shards: processes sharing a database never re-check
+        # (and alert about) the same watch twice.
+        guild_ids = [g.id for g in self.bot.guilds if self.bot.owns_guild(g.id)]
         results = await asyncio.gather(*(self.run_guild(g) for g in guild_ids), return_exceptions=True)
         for guild_id, result in zip(guild_ids, results, strict=True):
             if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):

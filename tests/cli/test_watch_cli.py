@@ -91,3 +91,33 @@ async def test_run_due_json_reports_changes_then_nothing_is_due(tmp_path):
         assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
     finally:
         await site.stop()
+
+
+async def test_run_due_keeps_to_the_configured_shards(tmp_path):
+    # Beside shard processes sharing the database, a run-due configured as shard 1 of 2 re-checks
+    # the watches of shard 1's guilds only; the other process's guilds stay due for it.
+    on_shard_0, on_shard_1 = 0 << 22 | 7, 1 << 22 | 7  # the shard is (guild_id >> 22) % 2
+    site = PageSite()
+    await site.start()
+    try:
+        site.pages["/p"] = article(LINK)
+        db_path = tmp_path / "bot.sqlite3"
+        await seed(db_path, site.url("/p", host="127.0.0.1"), on_shard_0, due=0.0)
+        await seed(db_path, site.url("/p", host="127.0.0.1") + "?b", on_shard_1, due=0.0)
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[discord]\nshard_count = 2\nshard_ids = "1"\n[storage]\npath = "{db_path.as_posix()}"\n'
+            f"[fetch]\nallow_private_networks = true\nallowed_ports = [80, 443, {site.port}]\n"
+        )
+        code, out, err = await run_cli("watch", "run-due", "--config", str(config))
+        assert code == 0, err
+        assert "1 watch(es) checked" in out
+        db = await Database.open(db_path)
+        try:
+            rows = await db.fetchall("SELECT guild_id, next_due_at FROM watches ORDER BY guild_id")
+        finally:
+            await db.close()
+        # Checked: rescheduled into the future; not checked: still due at 0.
+        assert [(r[0], r[1] > 0) for r in rows] == [(on_shard_0, False), (on_shard_1, True)]
+    finally:
+        await site.stop()

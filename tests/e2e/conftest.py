@@ -6,6 +6,7 @@ import pytest
 
 from tests.e2e.botharness import BotProcess, settings_for_tests
 from tests.e2e.pages import PageSite
+from tests.pg import fresh_database
 
 
 @pytest.fixture
@@ -18,9 +19,21 @@ async def page_site() -> AsyncIterator[PageSite]:
         await site.stop()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def e2e_storage_url(request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """Every end-to-end test that runs the bot runs it on both engines: an SQLite file (None) and
+    a fresh database on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        yield None
+        return
+    async with fresh_database(request.getfixturevalue("pg_admin_dsn")) as url:
+        yield url
+
+
 @pytest.fixture
-def bot_settings(tmp_path, fake_discord, page_site):
-    return settings_for_tests(tmp_path, fake_discord, page_site.port)
+def bot_settings(tmp_path, fake_discord, page_site, e2e_storage_url):
+    overrides = {"storage": {"url": e2e_storage_url}} if e2e_storage_url else {}
+    return settings_for_tests(tmp_path, fake_discord, page_site.port, **overrides)
 
 
 @pytest.fixture

@@ -34,9 +34,11 @@ async def audit_site():
 
 
 @pytest.fixture
-async def audit_bot(make_client, tmp_path, fake_discord, audit_site):
+async def audit_bot(make_client, tmp_path, fake_discord, audit_site, e2e_storage_url):
+    # On both engines (e2e_storage_url: None for the SQLite file, else a fresh PostgreSQL database).
+    storage = {"storage": {"url": e2e_storage_url}} if e2e_storage_url else {}
     settings = settings_for_tests(tmp_path, fake_discord, audit_site.port,
-                                  audit={"workers": 2, "progress_interval_seconds": 0.1})
+                                  audit={"workers": 2, "progress_interval_seconds": 0.1}, **storage)
     process = BotProcess(make_client, settings)
     try:
         yield process
@@ -212,10 +214,10 @@ async def test_audits_are_exported_per_guild_in_history(fake_discord, audit_bot,
     assert [r["source_url"] for r in mine] == [r.source_url for r in rows]
     assert {r["audit_target"] for r in mine} == {TARGET_SITE} and {r["audit_status"] for r in mine} == {"done"}
     assert await exported(other_mod, other_channel) == []  # the other guild sees none of it
-    # The history CLI exports the same rows from the database file.
-    db_path = audit_bot.settings.storage.path
+    # The history CLI exports the same rows from the database (the file, or the PostgreSQL URL).
+    db_arg = audit_bot.settings.storage.url or str(audit_bot.settings.storage.path)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "history", "--db", str(db_path), "--guild", str(guild.id), "--format", "audits",
+        sys.executable, "-m", "bot", "history", "--db", db_arg, "--guild", str(guild.id), "--format", "audits",
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, stderr

@@ -19,7 +19,7 @@ MEMBERS_INTENT_LIMITED = 1 << 15
 
 
 async def _prepare_db(settings, guild_id: int | None = None, review_channel_id: int | None = None) -> None:
-    db = await Database.open(settings.storage.path)
+    db = await Database.open(settings.storage.url or settings.storage.path)
     try:
         if guild_id is not None:
             await GuildSettingsRepo(db).update(guild_id, 1.0, review_channel_id=review_channel_id)

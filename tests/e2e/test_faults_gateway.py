@@ -30,10 +30,19 @@ async def test_dropped_socket_resumes(fake_discord, bot_process, world, page_sit
 async def test_invalid_session_identifies_again(fake_discord, bot_process, world, page_site):
     guild, channel, members = world
     bot = await bot_process.start()
+    readies: list[None] = []
+
+    async def on_ready() -> None:
+        readies.append(None)
+
+    bot.add_listener(on_ready)
     identifies = fake_discord.identify_count
     fake_discord.invalidate_session(resumable=False)
     await fake_discord.wait_for(lambda: fake_discord.identify_count > identifies, timeout=15)
-    await fake_discord.wait_for(lambda: bot.is_ready() and bot.get_guild(guild.id) is not None, timeout=15)
+    # is_ready() stays true across a new session: wait for the new session's own ready (dispatched
+    # once its guilds have come), or the test ends with discord.py's delayed ready still pending
+    # and the bot closed under it.
+    await fake_discord.wait_for(lambda: readies and bot.get_guild(guild.id) is not None, timeout=15)
     await _checklink_works(fake_discord, bot_process, channel, members[1], page_site)
 
 

@@ -39,7 +39,7 @@ async def test_cli_exports_what_the_bot_stored(fake_discord, bot_process, world,
     deleted = await seed_review(services, guild.id, domain="gone.test", created_at=T0 + 2 * DAY, requester_id=c)
     rec = await fake_discord.invoke_slash(guild.owner, channel, "moderate delete", {"id": deleted, "reason": "dup"})
     await rec.wait_reply()
-    db = str(bot_process.settings.storage.path)
+    db = bot_process.settings.storage.url or str(bot_process.settings.storage.path)
     common = ("--db", db, "--guild", str(guild.id))
 
     code, out, err = await run_cli(*common, "--format", "csv")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-import aiosqlite
-
 from bot.review.votes import VoteOps
+from bot.storage.database import Database
 from tests.e2e.review_helpers import BAD, GOOD, UNSURE, eventually, open_review, stored_votes, wait_votes
 
 
@@ -208,11 +207,10 @@ async def test_deadline_passed_during_a_restart_closes_right_after_start(
     review, _ = await open_review(fake_discord, bot_process, members[0], channel, page_site.url("/in-content"))
     await fake_discord.react(members[1], review.factors["overall"], GOOD)
     await wait_votes(bot_process, review.id, {("overall", members[1].id): "good"})
-    path = bot_process.settings.storage.path
+    storage = bot_process.settings.storage
     await bot_process.stop()
-    async with aiosqlite.connect(path) as db:  # the deadline passes while the bot is down
+    async with await Database.open(storage.url or storage.path) as db:  # the deadline passes while the bot is down
         await db.execute("UPDATE reviews SET deadline_at = ? WHERE id = ?", (time.time() - 5, review.id))
-        await db.commit()
     await fake_discord.react(members[2], review.factors["overall"], BAD)  # after the deadline: not counted
     await bot_process.start()
     await eventually(lambda: _status(bot_process, review.id, "closed"), what="closed by the deadline")

@@ -152,6 +152,9 @@ async def test_a_review_left_half_opened_by_a_crash_is_abandoned_at_the_next_sta
 ):
     guild, channel, members = world
     await bot_process.start()
+    # The start-up sweep must be over first, or it would abandon the review made below at once.
+    first = bot_process.bot.get_cog("Reviews").runtime
+    await fake_discord.wait_for(lambda: first.reconcile_runs >= 1, timeout=10, what="the start-up sweep")
     url = page_site.url("/in-content")
     # What a process killed between creating the review and attaching its thread leaves behind.
     created = await bot_process.services.reviews.create(

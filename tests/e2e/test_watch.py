@@ -132,10 +132,11 @@ async def test_nofollow_footer_lost_and_back_each_alerted(fake_discord, bot_proc
 
 
 async def test_a_timeout_once_is_quiet_twice_is_unreachable(tmp_path, fake_discord, make_client, world,
-                                                           page_site: PageSite):
+                                                           page_site: PageSite, e2e_storage_url):
     guild, channel, members = world
+    storage = {"storage": {"url": e2e_storage_url}} if e2e_storage_url else {}
     settings = settings_for_tests(tmp_path, fake_discord, page_site.port,
-                                  fetch={"connect_timeout": 0.5, "read_timeout": 0.5, "total_timeout": 0.5})
+                                  fetch={"connect_timeout": 0.5, "read_timeout": 0.5, "total_timeout": 0.5}, **storage)
     process = BotProcess(make_client, settings)
     hang = asyncio.Event()
     release = asyncio.Event()

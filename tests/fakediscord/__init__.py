@@ -21,7 +21,7 @@ from .models import (
 from .permissions import ALL_PERMISSIONS, BOT_DEFAULT, EVERYONE_DEFAULT, Perm
 from .rest import RestCall
 from .server import CommandSync, FakeDiscord
-from .snowflakes import new_snowflake, snowflake_at, snowflake_time
+from .snowflakes import new_snowflake, new_snowflake_on_shard, snowflake_at, snowflake_time
 
 
 def rate_limited(retry_after: float = 0.05, *, is_global: bool = False) -> Fault:
@@ -64,5 +64,6 @@ __all__ = [
     "rate_limited",
     "server_error",
     "snowflake_at",
+    "new_snowflake_on_shard",
     "snowflake_time",
 ]

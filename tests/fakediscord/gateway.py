@@ -116,6 +116,18 @@ class Connection:
                 self.queue.task_done()
 
 
+def _guild_of(event: str, payload: Any) -> int | None:
+    """The guild an event belongs to (None: not a guild's event, sent on shard 0 only)."""
+    if not isinstance(payload, dict):
+        return None
+    # A guild's own events carry it as "id"; every other guild event names it in "guild_id".
+    raw = payload.get("id") if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else payload.get("guild_id")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 @dataclass(eq=False)
 class Session:
     id: str
@@ -219,6 +231,10 @@ class Gateway:
             return
         intents = int(d.get("intents", 0))
         shard = list(d.get("shard") or [0, 1])
+        if len(shard) != 2 or not 0 <= shard[0] < shard[1]:
+            conn.close(4010)  # Discord's "invalid shard"
+            return
+        self.fake.identified_shards.append((shard[0], shard[1]))
         session = Session(id=secrets.token_hex(16), intents=intents, shard=shard, conn=conn)
         self.sessions[session.id] = session
         conn.session = session
@@ -243,9 +259,15 @@ class Gateway:
             self._emit(session, "GUILD_CREATE", self.fake.guild_create_payload(guild, intents))
 
     @staticmethod
-    def _in_shard(guild_id: int, shard: list[int]) -> bool:
+    def _in_shard(guild_id: int | None, shard: list[int]) -> bool:
+        # Discord sends a guild's events on shard (guild_id >> 22) % count only, and events of no
+        # guild (direct messages) on shard 0.
         shard_id, count = shard
-        return count <= 1 or (guild_id >> 22) % count == shard_id
+        if count <= 1:
+            return True
+        if guild_id is None:
+            return shard_id == 0
+        return (guild_id >> 22) % count == shard_id
 
     def _resume(self, conn: Connection, d: dict[str, Any]) -> None:
         session = self.sessions.get(str(d.get("session_id")))
@@ -316,7 +338,8 @@ class Gateway:
         author_id: int | None = None,
         mentions: tuple[int, ...] = (),
     ) -> None:
-        """Send an event to every live or resumable session whose intents want it."""
+        """Send an event to every live or resumable session whose intents want it and whose shard
+        holds the event's guild (as Discord does: a guild's events come only on its shard)."""
         if self.paused:
             self.held.append(_Held(event, data, author_id, mentions))
             return
@@ -325,6 +348,8 @@ class Gateway:
             if intent and not session.intents & intent:
                 continue
             payload = data(session.intents) if callable(data) else data
+            if not self._in_shard(_guild_of(event, payload), session.shard):
+                continue
             if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and not session.intents & MESSAGE_CONTENT:
                 payload = self.fake.strip_content(data, author_id, mentions)
             self._emit(session, event, payload)

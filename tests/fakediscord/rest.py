@@ -341,7 +341,12 @@ class RestApi:
         return 200, {
             "url": self.fake.gateway_url,
             "shards": self.fake.recommended_shards,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 0,
+                "max_concurrency": self.fake.max_concurrency,
+            },
         }
 
     async def my_guilds(self, ctx: Ctx) -> tuple[int, Any]:

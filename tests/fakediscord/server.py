@@ -51,7 +51,7 @@ from .models import (
 )
 from .permissions import BOT_DEFAULT, EVERYONE_DEFAULT, Perm
 from .rest import RestApi, RestCall, UploadedFile
-from .snowflakes import iso, new_snowflake, snowflake_at, utcnow
+from .snowflakes import iso, new_snowflake, new_snowflake_on_shard, snowflake_at, utcnow
 
 T = TypeVar("T")
 
@@ -83,7 +83,9 @@ class FakeDiscord:
         self.bot_token = bot_token
         self.application_id = new_snowflake()
         self.application_flags = 0
+        # GET /gateway/bot: what Discord recommends and allows; AutoShardedClient reads them.
         self.recommended_shards = 1
+        self.max_concurrency = 1
         self.bot_user = User(self.application_id, bot_name, bot=True)
         self.owner_user = User(new_snowflake(), "app-owner")
         self.users: dict[int, User] = {u.id: u for u in (self.bot_user, self.owner_user)}
@@ -109,6 +111,8 @@ class FakeDiscord:
         self.gateway.heartbeat_interval_ms = heartbeat_interval_ms
         self.identified_intents = 0
         self.identify_count = 0
+        # (shard_id, shard_count) of every IDENTIFY, in order; (0, 1) for an unsharded client.
+        self.identified_shards: list[tuple[int, int]] = []
         self.resume_count = 0
         self._rest = RestApi(self)
         self._changed = asyncio.Event()
@@ -345,8 +349,10 @@ class FakeDiscord:
         everyone_permissions: int = EVERYONE_DEFAULT,
         owner_name: str = "guild-owner",
         bot_joined: bool = True,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        guild_id = new_snowflake()
+        """shard (id, count): a guild id that lands on that shard, for the sharding tests."""
+        guild_id = new_snowflake() if shard is None else new_snowflake_on_shard(*shard)
         owner = User(new_snowflake(), owner_name)
         self.users[owner.id] = owner
         guild = Guild(id=guild_id, name=name, owner_id=owner.id, fake=self, bot_present=False)

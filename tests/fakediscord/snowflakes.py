@@ -37,6 +37,17 @@ def new_snowflake() -> int:
     return _last_now
 
 
+def new_snowflake_on_shard(shard_id: int, shard_count: int) -> int:
+    """A fresh id (as new_snowflake) that Discord would put on shard `shard_id` of `shard_count`:
+    the shard is (id >> 22) % count, so the id moves on a millisecond at a time until it fits."""
+    global _last_now
+    snowflake = new_snowflake()
+    while (snowflake >> 22) % shard_count != shard_id:
+        snowflake += 1 << 22
+    _last_now = max(_last_now, snowflake)
+    return snowflake
+
+
 def snowflake_time(snowflake: int) -> datetime:
     """The creation time embedded in an id."""
     return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)

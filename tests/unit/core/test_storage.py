@@ -29,7 +29,7 @@ async def test_two_processes_opening_a_fresh_file_at_once_both_start(tmp_path):
     path = tmp_path / "fresh.sqlite3"
     opened = await asyncio.gather(*(Database.open(path) for _ in range(3)), return_exceptions=True)
     try:
-        assert [type(db).__name__ for db in opened] == ["Database"] * 3
+        assert [type(db).__name__ for db in opened] == ["SqliteDatabase"] * 3
         for db in opened:
             assert await db.user_version() == LATEST_VERSION
             assert await db.integrity_check() == "ok"

@@ -1,16 +1,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
 
 import pytest
 
 from bot.storage.database import Database
+from tests.pg import fresh_database
 
 
-@pytest.fixture
-async def db(tmp_path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "history.sqlite3")
-    try:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """History queries run on both engines (see tests/unit/storage/conftest.py)."""
+    async with AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            target = str(tmp_path / "history.sqlite3")
+        else:
+            target = await stack.enter_async_context(fresh_database(request.getfixturevalue("pg_admin_dsn")))
+        database = await Database.open(target)
+        stack.push_async_callback(database.close)
         yield database
-    finally:
-        await database.close()

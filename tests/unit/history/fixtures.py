@@ -47,9 +47,9 @@ async def add_check(
     url: str | None = None,
     report: dict[str, Any] | None = None,
 ) -> int:
-    cursor = await db.execute(
+    row = await db.fetchone(
         "INSERT INTO checks (guild_id, channel_id, member_id, url, domain, report_json, risk_level, risk_score, "
-        "created_at) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             guild_id,
             member_id,
@@ -61,7 +61,7 @@ async def add_check(
             created_at,
         ),
     )
-    return int(cursor.lastrowid)
+    return int(row[0])
 
 
 @dataclass
@@ -88,11 +88,11 @@ async def add_review(db: Database, rev: Rev) -> int:
     closed_at = rev.closed_at
     if rev.status == "closed" and closed_at is None:
         closed_at = rev.created_at + DAY
-    cursor = await db.execute(
+    row = await db.fetchone(
         "INSERT INTO reviews (guild_id, check_id, requester_id, origin_channel_id, channel_id, thread_id, url, "
         "domain, target, keyword, note, status, bot_risk_level, bot_risk_score, community_risk, verdict_json, "
         "created_at, deadline_at, closed_at, close_reason) VALUES (?, ?, ?, 1, 2, ?, ?, ?, ?, ?, ?, ?, ?, 50, ?, ?, "
-        "?, ?, ?, ?)",
+        "?, ?, ?, ?) RETURNING id",
         (
             rev.guild_id,
             rev.check_id,
@@ -113,7 +113,7 @@ async def add_review(db: Database, rev: Rev) -> int:
             "deadline" if rev.status == "closed" else None,
         ),
     )
-    review_id = int(cursor.lastrowid)
+    review_id = int(row[0])
     for i, (factor, member, choice) in enumerate(rev.votes):
         await db.execute(
             "INSERT INTO votes (review_id, factor, member_id, choice, guild_id, voted_at) VALUES (?, ?, ?, ?, ?, ?)",

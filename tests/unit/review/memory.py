@@ -25,6 +25,7 @@ from bot.review.service import ReviewService
 from bot.review.verdict import Verdict
 from bot.review.votes import Tally, VoteOps, VoteRow
 from bot.settings import ReviewDefaults
+from bot.sharding import ShardPlan
 
 NOW = 1_700_000_000.0
 GUILD = 1
@@ -107,12 +108,14 @@ class MemoryReviews:
                 for review_id, messages in self.messages.items() if self.rows[review_id].is_open
                 for factor, message_id in messages.items()}
 
-    async def due_reviews(self, now: float, limit: int = 100) -> list[Review]:
-        due = [r for r in self.rows.values() if r.is_open and is_due(r.deadline_at, now)]
+    async def due_reviews(self, now: float, limit: int = 100, *, shards: ShardPlan | None = None) -> list[Review]:
+        mine = (shards or ShardPlan()).owns
+        due = [r for r in self.rows.values() if r.is_open and is_due(r.deadline_at, now) and mine(r.guild_id)]
         return sorted(due, key=lambda r: r.deadline_at)[:limit]
 
-    async def next_deadline(self) -> float | None:
-        return min((r.deadline_at for r in self.rows.values() if r.is_open), default=None)
+    async def next_deadline(self, *, shards: ShardPlan | None = None) -> float | None:
+        mine = (shards or ShardPlan()).owns
+        return min((r.deadline_at for r in self.rows.values() if r.is_open and mine(r.guild_id)), default=None)
 
     async def close(self, review_id: int, guild_id: int, *, verdict_json: str, community_risk: str,
                     closed_by: int | None, reason: str, now: float) -> bool:
@@ -481,7 +484,7 @@ class World:
     service: ReviewService
 
 
-def world(**rule_overrides: Any) -> World:
+def world(shards: ShardPlan | None = None, **rule_overrides: Any) -> World:
     clock = Clock()
     reviews = MemoryReviews()
     votes = MemoryVotes(reviews)
@@ -491,7 +494,7 @@ def world(**rule_overrides: Any) -> World:
     background, alarm = MemoryBackground(), MemoryAlarm()
     service = ReviewService(
         reviews=reviews, votes=votes, checks=checks, rules=rules, audit=audit, board=board, live=live, queue=queue,
-        display=display, background=background, alarm=alarm, clock=clock, cooldown_seconds=60.0,
+        display=display, background=background, alarm=alarm, clock=clock, cooldown_seconds=60.0, shards=shards,
     )
     return World(clock, reviews, votes, checks, rules, audit, board, live, queue, display, background, alarm,
                  service)

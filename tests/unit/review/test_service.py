@@ -291,3 +291,25 @@ async def test_the_start_up_sweep_abandons_half_opened_reviews(w: World) -> None
                            domain="x.example", now=NOW, deadline_at=NOW + HOUR)
     await w.service.reconcile_all()
     assert [r.status for r in w.reviews.rows.values()] == ["deleted"]
+
+
+# -- shards -----------------------------------------------------------------------------------------
+
+async def test_a_process_running_some_shards_does_the_background_work_of_their_guilds_only() -> None:
+    # This process runs shard 1 of 2: GUILD is on shard 0, another process's.
+    from bot.sharding import ShardPlan, shard_of
+
+    w = world(shards=ShardPlan(2, (1,)), min_votes=1, deadline_hours=48.0)
+    ours = 1 << 22
+    assert shard_of(GUILD, 2) == 0 and shard_of(ours, 2) == 1
+    theirs = (await w.service.open(OpenRequest(GUILD, REQUESTER, 99, Check(), None, None, place=None))).review
+    mine = (await w.service.open(OpenRequest(ours, REQUESTER, 99, Check(), None, None, place=None))).review
+    # Left 'opening' by the other process, which may be finishing it right now.
+    await w.reviews.create(guild_id=GUILD, requester_id=REQUESTER, origin_channel_id=99, url="https://x.example/",
+                           domain="x.example", now=NOW, deadline_at=NOW + HOUR)
+    await w.service.reconcile_all()
+    assert sorted(r.status for r in w.reviews.rows.values()) == ["open", "open", "opening"]
+
+    w.clock.now = max(theirs.deadline_at, mine.deadline_at)
+    assert await w.service.sweep_deadlines() is None  # the other shard's deadline is not ours to watch
+    assert w.reviews.rows[mine.id].status == "closed" and w.reviews.rows[theirs.id].is_open

@@ -175,11 +175,13 @@ async def test_due_reviews_and_next_deadline(db: Database) -> None:
     assert [r.id for r in await repo.due_reviews(NOW + 9)] == []
     assert [r.id for r in await repo.due_reviews(NOW + 10)] == [early.id]
     assert [r.id for r in await repo.due_reviews(NOW + 1000)] == [early.id, late.id]
-    plan = await db.fetchall(
-        "EXPLAIN QUERY PLAN SELECT id FROM reviews WHERE status = 'open' AND deadline_at <= ? ORDER BY deadline_at",
-        (NOW,),
-    )
-    assert any("reviews_due" in str(tuple(row)) for row in plan)
+    if db.engine == "sqlite":
+        # PostgreSQL's planner rightly scans a table of two rows; its plans are judged at scale in bench/.
+        plan = await db.fetchall(
+            "EXPLAIN QUERY PLAN SELECT id FROM reviews WHERE status = 'open' AND deadline_at <= ? ORDER BY deadline_at",
+            (NOW,),
+        )
+        assert any("reviews_due" in str(tuple(row)) for row in plan)
 
 
 async def test_broken_deleted_abandoned_and_last_closed_verdict(db: Database) -> None:

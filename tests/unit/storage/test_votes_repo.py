@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from bot.review.factors import Choice
 from bot.review.votes import GuildKey, VoteEvent, VoteKey, VoteOps, VoteRow, collapse_events
-from bot.storage.database import Database
+from bot.storage.database import Database, IntegrityError
 from bot.storage.reviews import ReviewsRepo
 from bot.storage.votes import VotesRepo
 from tests.unit.storage.helpers import NOW, open_review
@@ -102,7 +100,7 @@ async def test_conditional_writes_of_reconciliation(db: Database) -> None:
 async def test_unknown_factor_is_rejected_by_the_schema(db: Database) -> None:
     repo = VotesRepo(db)
     review = await open_review(db)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         await repo.apply(collapse_events([ev("add", review.id, 1, G, factor="made_up")]))
     assert (await repo.tally(review.id, 1)).total_votes == 0
 

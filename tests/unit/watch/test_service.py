@@ -65,13 +65,6 @@ class ScriptedChecker:
             self.active[host] -= 1
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "w.sqlite3")
-    yield database
-    await database.close()
-
-
 def service(db: Database, checker: ScriptedChecker, **settings: int) -> WatchService:
     return WatchService(WatchRepo(db), checker, Intervals(), WatchSettings(**settings), random=lambda: 0.5,
                         per_host=1)
@@ -94,8 +87,9 @@ async def test_concurrency_and_per_host_limits_without_holding_slots(db):
     checker.gated = True
     run = asyncio.create_task(svc.run_due(1, 200 * 3600.0))
     first = {await checker.started.get(), await checker.started.get()}
-    # The second and third a.test watches wait for their host without taking a slot: b.test runs.
-    assert {host_of(u) for u in first} == {"a.test", "b.test"}
+    # A watch waiting for its busy host takes no slot: the two slots go to two different hosts.
+    # (Which ones is up to the engine: PostgreSQL's pool answers the baseline reads concurrently.)
+    assert len({host_of(u) for u in first}) == 2
     for _ in range(20):
         await asyncio.sleep(0)  # let any wrongly admitted check start
     assert checker.started.empty()

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+
+from bot.storage.database import Database
+from tests.pg import fresh_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """The watch service over its repository runs on both engines (see tests/unit/storage/conftest.py)."""
+    async with AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            target = str(tmp_path / "test.sqlite3")
+        else:
+            # A sync fixture may be fetched here; the server starts only when this runs.
+            target = await stack.enter_async_context(fresh_database(request.getfixturevalue("pg_admin_dsn")))
+        database = await Database.open(target)
+        stack.push_async_callback(database.close)
+        yield database
