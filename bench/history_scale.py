@@ -450,6 +450,39 @@ async def explain_postgres(db: RecordingDatabase, url: str, out: Path | None) ->
     return problems
 
 
+async def probe_newer(url: str, keys: dict[str, list[Any]]) -> None:
+    """The "is there a newer page" probe (history._exists_beyond) as written, against the same test
+    as a top-level ORDER BY ... LIMIT 1, for cursors near the newest end and deep in the guild:
+    EXISTS plans for the first row and may pick a Seq Scan, which finds no early match when the
+    cursor is near the newest end (rows are stored in time order). Demonstration only: bot/ is
+    unchanged; the second form is the proposal."""
+    import asyncpg
+
+    where = "r.guild_id = $1 AND r.status != 'deleted' AND (r.created_at, r.id) > ($2, $3)"
+    forms = {
+        "EXISTS (as in bot/)": f"SELECT EXISTS (SELECT 1 FROM reviews AS r WHERE {where})",  # noqa: S608
+        "ORDER BY created_at, id LIMIT 1": f"SELECT 1 FROM reviews AS r WHERE {where} "  # noqa: S608
+                                           "ORDER BY r.created_at, r.id LIMIT 1",
+    }
+    print("\nNewer-page probe (has_newer), raw statement on one connection (aim: p95 <= 20 ms)")
+    conn = await asyncpg.connect(url)
+    try:
+        for which in ("newest", "big"):
+            rows = keys[which][:100]
+            for label, sql in forms.items():
+                samples = []
+                for g, _, _, c, i in rows:
+                    t = time.perf_counter()
+                    await conn.fetch(sql, g, c, i)
+                    samples.append((time.perf_counter() - t) * 1000)
+                p50, p95, worst = percentiles(samples)
+                plan = [r[0] for r in await conn.fetch("EXPLAIN " + sql, *rows[0][:1], *rows[0][3:])]
+                top = next((line.strip().lstrip("-> ").split("  (")[0] for line in plan if "Scan" in line), "")
+                print(f"  {which:<7} {label:<32} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  max {worst:7.2f} ms  plan: {top}")
+    finally:
+        await conn.close()
+
+
 async def main_postgres(args: argparse.Namespace) -> int:
     from bench._pg import settings
 
@@ -485,6 +518,7 @@ async def main_postgres(args: argparse.Namespace) -> int:
         db.seen.clear()
         await measure_lookups(db, keys)
         await measure_pages(db, keys, aim=20)
+        await probe_newer(url, keys)
         if not args.no_exports:
             await measure_exports(db)
         problems = await explain_postgres(db, url, args.plans)
@@ -539,7 +573,8 @@ async def main() -> int:
         db.seen.clear()
         await measure_lookups(db, keys)
         await measure_pages(db, keys)
-        await measure_exports(db)
+        if not args.no_exports:
+            await measure_exports(db)
         problems = await explain_all(db)
     finally:
         await db.close()
