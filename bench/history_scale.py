@@ -1,6 +1,9 @@
 """History at scale: 1,000,000 reviews, 6,000,000 votes, 1,000 guilds, in one SQLite file.
 
-Run by hand: ``python bench/history_scale.py [--scale 1.0] [--db PATH] [--reuse]``. Generation takes a
+Run by hand: ``python bench/history_scale.py [--scale 1.0] [--db PATH] [--reuse]``, or on PostgreSQL
+``python bench/history_scale.py --postgres URL [--reuse] [--plans FILE] [--demo-sql "CREATE INDEX ..."]``
+(loaded with COPY, then VACUUM ANALYZE; EXPLAIN (ANALYZE, BUFFERS) instead of EXPLAIN QUERY PLAN,
+flagging any Seq Scan of a big table; lookups and pages aim at p95 <= 20 ms). Generation takes a
 few minutes at full scale; ``--reuse`` keeps a finished file between runs. Prints p50/p95 of the
 domain lookups (/checklink's domain memory, the dossier) and of /history pages under several filter
 combinations, the time and peak memory growth of exporting the big guild's 100,000 reviews in every
@@ -21,7 +24,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,22 +61,25 @@ def _verdict_pool(rng: random.Random) -> list[tuple[str, str]]:
     return pool
 
 
-def generate(path: Path, scale: float, seed: int = 7) -> None:
-    """Bulk load with plain sqlite3: indexes dropped, rows inserted in big transactions, indexes rebuilt."""
+REVIEW_COLUMNS = (
+    "id", "guild_id", "check_id", "requester_id", "origin_channel_id", "channel_id", "thread_id", "url", "domain",
+    "target", "note", "status", "bot_risk_level", "bot_risk_score", "community_risk", "verdict_json", "created_at",
+    "deadline_at", "closed_at", "close_reason",
+)
+VOTE_COLUMNS = ("review_id", "factor", "member_id", "choice", "guild_id", "voted_at")
+CHECK_COLUMNS = ("id", "guild_id", "channel_id", "member_id", "url", "domain", "report_json", "risk_level",
+                 "risk_score", "created_at")
+AUDIT_COLUMNS = ("guild_id", "review_id", "actor_id", "action", "detail", "created_at")
+Batch = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def batches(scale: float, seed: int = 7, batch: int = 50_000) -> Iterator[tuple[int, Batch]]:
+    """The synthetic history, in batches of reviews with their votes, checks and audit rows: the
+    same rows (same seed) whichever engine they are loaded into."""
     rng = random.Random(seed)
     n_reviews = int(1_000_000 * scale)
     n_guilds = max(2, int(1000 * scale)) if scale < 1 else 1000
     big_reviews = min(100_000, n_reviews // 2)
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA cache_size = -500000")
-    indexes = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('reviews', 'votes', 'checks', 'audit_log')"
-    ).fetchall()
-    for name, _ in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
     verdicts = _verdict_pool(rng)
     # Domains: the big guild draws from 20,000 names, the rest from 200,000, both skewed so some
     # domains come up again and again (the realistic case for domain memory).
@@ -83,11 +89,8 @@ def generate(path: Path, scale: float, seed: int = 7) -> None:
     def pick(domains: list[str]) -> str:
         return domains[int(len(domains) * rng.random() ** 3)]
 
-    t0 = time.perf_counter()
     review_id = 0
     check_id = 0
-    batch = 50_000
-    conn.execute("BEGIN")
     produced = 0
     while produced < n_reviews:
         reviews, votes, checks, audits = [], [], [], []
@@ -128,27 +131,35 @@ def generate(path: Path, scale: float, seed: int = 7) -> None:
             if guild == BIG_GUILD:
                 audits.append((guild, review_id, requester, "opened", None, created))
                 if status == "closed":
-                    audits.append((guild, review_id, None, "closed", "deadline", created + 200000))
-        conn.executemany(
-            "INSERT INTO reviews (id, guild_id, check_id, requester_id, origin_channel_id, channel_id, thread_id, url, "
-            "domain, target, note, status, bot_risk_level, bot_risk_score, community_risk, verdict_json, created_at, "
-            "deadline_at, closed_at, close_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            reviews,
-        )
-        conn.executemany(
-            "INSERT INTO votes (review_id, factor, member_id, choice, guild_id, voted_at) VALUES (?, ?, ?, ?, ?, ?)",
-            votes,
-        )
-        conn.executemany(
-            "INSERT INTO checks (id, guild_id, channel_id, member_id, url, domain, report_json, risk_level, "
-            "risk_score, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            checks,
-        )
-        conn.executemany(
-            "INSERT INTO audit_log (guild_id, review_id, actor_id, action, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            audits,
-        )
-        if produced % 200_000 < batch:
+                    audits.append((guild, review_id, None, "closed", "deadline", created + 200000.0))
+        yield produced, (reviews, votes, checks, audits)
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    # Table and column names are the constants above.
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+
+
+def generate(path: Path, scale: float, seed: int = 7) -> None:
+    """Bulk load with plain sqlite3: indexes dropped, rows inserted in big transactions, indexes rebuilt."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -500000")
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('reviews', 'votes', 'checks', 'audit_log')"
+    ).fetchall()
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    t0 = time.perf_counter()
+    conn.execute("BEGIN")
+    for produced, (reviews, votes, checks, audits) in batches(scale, seed):
+        conn.executemany(_insert("reviews", REVIEW_COLUMNS), reviews)
+        conn.executemany(_insert("votes", VOTE_COLUMNS), votes)
+        conn.executemany(_insert("checks", CHECK_COLUMNS), checks)
+        conn.executemany(_insert("audit_log", AUDIT_COLUMNS), audits)
+        if produced % 200_000 < 50_000:
             print(f"  {produced:,} reviews  {time.perf_counter() - t0:.0f} s", flush=True)
     conn.execute("COMMIT")
     t_rows = time.perf_counter() - t0
@@ -161,30 +172,84 @@ def generate(path: Path, scale: float, seed: int = 7) -> None:
     print(f"generated in {t_rows:.0f} s (rows) + {t_indexes:.0f} s (indexes)")
 
 
-class RecordingDatabase(Database):
-    """Remembers every statement run, to EXPLAIN exactly what the history functions execute."""
+async def generate_postgres(url: str, scale: float, seed: int = 7) -> None:
+    """Bulk load on PostgreSQL: the real migrations' schema, its secondary indexes dropped, the rows
+    sent with COPY (asyncpg copy_records_to_table) per batch of 50,000 reviews in one transaction,
+    foreign-key triggers off while loading (session_replication_role = replica), the indexes
+    rebuilt, the identity sequences moved past the ids, then VACUUM ANALYZE."""
+    import asyncpg
+
+    db = await Database.open(url, migrate=False)
+    await db.execute("DROP SCHEMA public CASCADE")
+    await db.execute("CREATE SCHEMA public")
+    await db.close()
+    db = await Database.open(url)  # schema and indexes via the real migrations
+    conn = await asyncpg.connect(url)
+    try:
+        indexes = await conn.fetch(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes AS i WHERE i.schemaname = 'public' "
+            "AND i.tablename IN ('reviews', 'votes', 'checks', 'audit_log') AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint AS c WHERE c.conname = i.indexname)")
+        for row in indexes:
+            await conn.execute(f'DROP INDEX "{row["indexname"]}"')
+        await conn.execute("SET session_replication_role = replica")
+        t0 = time.perf_counter()
+        for produced, (reviews, votes, checks, audits) in batches(scale, seed):
+            async with conn.transaction():
+                await conn.copy_records_to_table("checks", records=checks, columns=CHECK_COLUMNS)
+                await conn.copy_records_to_table("reviews", records=reviews, columns=REVIEW_COLUMNS)
+                await conn.copy_records_to_table("votes", records=votes, columns=VOTE_COLUMNS)
+                await conn.copy_records_to_table("audit_log", records=audits, columns=AUDIT_COLUMNS)
+            if produced % 200_000 < 50_000:
+                print(f"  {produced:,} reviews  {time.perf_counter() - t0:.0f} s", flush=True)
+        await conn.execute("RESET session_replication_role")
+        t_rows = time.perf_counter() - t0
+        for row in indexes:
+            await conn.execute(row["indexdef"])
+        t_indexes = time.perf_counter() - t0 - t_rows
+        await db.reset_id_sequences()  # type: ignore[attr-defined]
+        await conn.execute("VACUUM ANALYZE")
+        t_analyze = time.perf_counter() - t0 - t_rows - t_indexes
+        await conn.execute(
+            "INSERT INTO bot_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            DONE_KEY, json.dumps({"scale": scale}))
+    finally:
+        await conn.close()
+        await db.close()
+    print(f"generated in {t_rows:.0f} s (rows, COPY) + {t_indexes:.0f} s (indexes) + {t_analyze:.0f} s (VACUUM ANALYZE)")
+
+
+class RecordingDatabase:
+    """Remembers every statement run, to EXPLAIN exactly what the history functions execute.
+    A proxy around either engine's Database: everything else is the inner database's."""
 
     def __init__(self, inner: Database) -> None:
-        super().__init__(inner.conn, inner.path)
-        self.seen: dict[str, tuple[str, list[Any]]] = {}
+        self.inner = inner
+        self.dialect = inner.dialect
+        self.seen: dict[tuple[str, str], tuple[str, list[Any]]] = {}
         self.label = ""
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
     def _note(self, sql: str, params: Any) -> None:
+        # Per statement AND label: the same text under another filter (a rare word instead of a
+        # common one, a cursor at the newest end) can take another plan, so each gets its EXPLAIN.
         key = " ".join(sql.split())
-        if key not in self.seen and not key.startswith("PRAGMA"):
-            self.seen[key] = (self.label, list(params))
+        if (self.label, key) not in self.seen and not key.startswith("PRAGMA"):
+            self.seen[(self.label, key)] = (self.label, list(params))
 
     async def execute(self, sql: str, params: Any = ()) -> Any:
         self._note(sql, params)
-        return await super().execute(sql, params)
+        return await self.inner.execute(sql, params)
 
     async def fetchone(self, sql: str, params: Any = ()) -> Any:
         self._note(sql, params)
-        return await super().fetchone(sql, params)
+        return await self.inner.fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Any = ()) -> Any:
         self._note(sql, params)
-        return await super().fetchall(sql, params)
+        return await self.inner.fetchall(sql, params)
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -213,7 +278,11 @@ async def sample_keys(db: Database, rng: random.Random, count: int) -> dict[str,
     voters = [tuple(r) for r in await db.fetchall(
         "SELECT guild_id, member_id FROM votes WHERE review_id IN "
         "(SELECT id FROM reviews WHERE guild_id = ? AND id % 101 = 0 LIMIT 300)", (BIG_GUILD,))]
+    newest = [tuple(r) for r in await db.fetchall(
+        "SELECT guild_id, domain, requester_id, created_at, id FROM reviews WHERE guild_id = ? "
+        "ORDER BY created_at DESC, id DESC LIMIT 200", (BIG_GUILD,))][10:]
     return {
+        "newest": [rng.choice(newest) for _ in range(count)],
         "big": [rng.choice(big) for _ in range(count)],
         "small": [rng.choice(small) for _ in range(count)],
         "voters": [rng.choice(voters) for _ in range(count)],
@@ -234,14 +303,16 @@ async def measure_lookups(db: RecordingDatabase, keys: dict[str, list[Any]]) -> 
         ], 20)
 
 
-async def measure_pages(db: RecordingDatabase, keys: dict[str, list[Any]]) -> None:
-    print("\n/history pages, 10 rows (aim: p95 <= 50 ms)")
+async def measure_pages(db: RecordingDatabase, keys: dict[str, list[Any]], aim: float = 50) -> None:
+    print(f"\n/history pages, 10 rows (aim: p95 <= {aim:.0f} ms)")
     big, small, voters = keys["big"], keys["small"], keys["voters"]
     since = int(T_START + SPAN * 0.4)
     until = int(T_START + SPAN * 0.45)
     combos: list[tuple[str, list[tuple[int, HistoryFilter, PageCursor | None]]]] = [
         ("no filter, first page", [(g, HistoryFilter(), None) for g, *_ in big[:1]] * 50),
         ("no filter, deep page (keyset)", [(g, HistoryFilter(), PageCursor(c, i)) for g, _, _, c, i in big]),
+        ("no filter, page 2..20 (cursor near newest)", [(g, HistoryFilter(), PageCursor(c, i))
+                                                        for g, _, _, c, i in keys["newest"]]),
         ("member as requester or voter", [(g, HistoryFilter(member_id=m), None) for g, m in voters]),
         ("member + deep cursor", [(g, HistoryFilter(member_id=m), PageCursor(c, i))
                                   for (g, m), (_, _, _, c, i) in zip(voters, big, strict=False)]),
@@ -260,7 +331,7 @@ async def measure_pages(db: RecordingDatabase, keys: dict[str, list[Any]]) -> No
     ]
     for label, cases in combos:
         db.label = f"page: {label}"
-        await timed(label, [lambda g=g, f=f, c=c: store.browse_reviews(db, g, f, c) for g, f, c in cases], 50)
+        await timed(label, [lambda g=g, f=f, c=c: store.browse_reviews(db, g, f, c) for g, f, c in cases], aim)
     print("\nOther reads (no aim given; for the record)")
     db.label = "count_reviews (big guild, verdict=high)"
     await timed(db.label, [lambda: store.count_reviews(db, BIG_GUILD, HistoryFilter(verdict="high"))] * 10)
@@ -325,7 +396,7 @@ _BAD_SCAN = ("SCAN r", "SCAN reviews", "SCAN v", "SCAN votes", "SCAN m", "SCAN d
 async def explain_all(db: RecordingDatabase) -> int:
     print("\nEXPLAIN QUERY PLAN of every distinct statement run above")
     problems = 0
-    for sql, (label, params) in db.seen.items():
+    for (_, sql), (label, params) in db.seen.items():
         if sql.startswith(("SELECT guild_id, domain, requester_id", "SELECT guild_id, member_id")):
             continue  # the benchmark's own sampling
         rows = await db.conn.execute_fetchall("EXPLAIN QUERY PLAN " + sql, params)
@@ -339,6 +410,123 @@ async def explain_all(db: RecordingDatabase) -> int:
     return problems
 
 
+_PG_BAD = ("Seq Scan on reviews", "Seq Scan on votes", "Seq Scan on checks", "Seq Scan on audit_log")
+
+
+async def explain_postgres(db: RecordingDatabase, url: str, out: Path | None) -> int:
+    """EXPLAIN (ANALYZE, BUFFERS) of every distinct statement run above, with the parameters of its
+    first run: a one-line summary each here, the whole plans in `out`."""
+    import asyncpg
+
+    from bot.storage.dialect import to_numbered
+
+    print("\nEXPLAIN (ANALYZE, BUFFERS) of every distinct statement run above (first run's parameters)")
+    conn = await asyncpg.connect(url)
+    problems = 0
+    full: list[str] = []
+    try:
+        for (_, sql), (label, params) in db.seen.items():
+            if sql.startswith(("SELECT guild_id, domain, requester_id", "SELECT guild_id, member_id")):
+                continue  # the benchmark's own sampling
+            await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + to_numbered(sql), *params)  # warm
+            rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + to_numbered(sql), *params)
+            plan = [r[0] for r in rows]
+            bad = [line for line in plan if any(b in line for b in _PG_BAD)]
+            problems += bool(bad)
+            executed = next((line for line in plan if line.startswith("Execution Time")), "")
+            nodes = [line.strip().lstrip("-> ").split("  (")[0] for line in plan
+                     if ("Scan" in line or "Sort" in line or "Limit" in line) and "(actual" in line]
+            print(f"\n[{label}] {executed}{'  <-- SEQ SCAN' if bad else ''}")
+            print(f"  {sql[:240]}{'...' if len(sql) > 240 else ''}")
+            for node in nodes[:8]:
+                print(f"    {node}")
+            full.append(f"[{label}]\n{sql}\nparams: {params!r}\n" + "\n".join(plan) + "\n")
+    finally:
+        await conn.close()
+    if out is not None:
+        await asyncio.to_thread(out.write_text, "\n".join(full))
+        print(f"\nwhole plans written to {out}")
+    print(f"\nstatements with a Seq Scan of a big table: {problems}")
+    return problems
+
+
+async def probe_newer(url: str, keys: dict[str, list[Any]]) -> None:
+    """The "is there a newer page" probe (history._exists_beyond) as written, against the same test
+    as a top-level ORDER BY ... LIMIT 1, for cursors near the newest end and deep in the guild:
+    EXISTS plans for the first row and may pick a Seq Scan, which finds no early match when the
+    cursor is near the newest end (rows are stored in time order). Demonstration only: bot/ is
+    unchanged; the second form is the proposal."""
+    import asyncpg
+
+    where = "r.guild_id = $1 AND r.status != 'deleted' AND (r.created_at, r.id) > ($2, $3)"
+    forms = {
+        "EXISTS (as in bot/)": f"SELECT EXISTS (SELECT 1 FROM reviews AS r WHERE {where})",  # noqa: S608
+        "ORDER BY created_at, id LIMIT 1": f"SELECT 1 FROM reviews AS r WHERE {where} "  # noqa: S608
+                                           "ORDER BY r.created_at, r.id LIMIT 1",
+    }
+    print("\nNewer-page probe (has_newer), raw statement on one connection (aim: p95 <= 20 ms)")
+    conn = await asyncpg.connect(url)
+    try:
+        for which in ("newest", "big"):
+            rows = keys[which][:100]
+            for label, sql in forms.items():
+                samples = []
+                for g, _, _, c, i in rows:
+                    t = time.perf_counter()
+                    await conn.fetch(sql, g, c, i)
+                    samples.append((time.perf_counter() - t) * 1000)
+                p50, p95, worst = percentiles(samples)
+                plan = [r[0] for r in await conn.fetch("EXPLAIN " + sql, *rows[0][:1], *rows[0][3:])]
+                top = next((line.strip().lstrip("-> ").split("  (")[0] for line in plan if "Scan" in line), "")
+                print(f"  {which:<7} {label:<32} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  max {worst:7.2f} ms  plan: {top}")
+    finally:
+        await conn.close()
+
+
+async def main_postgres(args: argparse.Namespace) -> int:
+    from bench._pg import settings
+
+    url = args.postgres
+    reuse = False
+    if args.reuse:
+        db = await Database.open(url)
+        row = await db.fetchone("SELECT value FROM bot_state WHERE key = ?", (DONE_KEY,))
+        await db.close()
+        reuse = row is not None and json.loads(row[0]).get("scale") == args.scale
+    if not reuse:
+        print(f"generating {int(1_000_000 * args.scale):,} reviews into {url}")
+        await generate_postgres(url, args.scale)
+    else:
+        print(f"reusing {url}")
+    print(await settings(url))
+    db = RecordingDatabase(await Database.open(url))
+    try:
+        for statement in args.demo_sql:
+            t = time.perf_counter()
+            await db.inner.execute(statement)
+            print(f"demo (bench database only): {statement}  [{time.perf_counter() - t:.1f} s]")
+        if args.demo_sql:
+            await db.inner.execute("ANALYZE reviews")
+            await db.inner.execute("ANALYZE votes")
+        counts = await db.fetchone(
+            "SELECT (SELECT COUNT(*) FROM reviews), (SELECT COUNT(*) FROM votes), (SELECT COUNT(*) FROM checks), "
+            "(SELECT COUNT(DISTINCT guild_id) FROM reviews), pg_database_size(current_database())")
+        print(f"{counts[0]:,} reviews, {counts[1]:,} votes, {counts[2]:,} checks, {counts[3]:,} guilds; "
+              f"database {counts[4] / 2**30:.2f} GiB")
+        rng = random.Random(1)
+        keys = await sample_keys(db, rng, args.samples)  # type: ignore[arg-type]
+        db.seen.clear()
+        await measure_lookups(db, keys)
+        await measure_pages(db, keys, aim=20)
+        await probe_newer(url, keys)
+        if not args.no_exports:
+            await measure_exports(db)
+        problems = await explain_postgres(db, url, args.plans)
+    finally:
+        await db.close()
+    return 1 if problems else 0
+
+
 def _remove_db_files(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
@@ -350,7 +538,15 @@ async def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1,000,000 reviews")
     parser.add_argument("--reuse", action="store_true", help="keep an already generated file")
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--postgres", metavar="URL", help="load and measure on this PostgreSQL database instead "
+                        "(its public schema is emptied and reloaded unless --reuse finds a finished load)")
+    parser.add_argument("--plans", type=Path, help="PostgreSQL: write every whole EXPLAIN ANALYZE plan to this file")
+    parser.add_argument("--demo-sql", action="append", default=[], metavar="SQL",
+                        help="PostgreSQL: run this (e.g. CREATE INDEX ...) on the bench database before measuring")
+    parser.add_argument("--no-exports", action="store_true", help="skip the exports")
     args = parser.parse_args()
+    if args.postgres:
+        return await main_postgres(args)
 
     reuse = False
     if args.reuse and args.db.exists():
@@ -377,7 +573,8 @@ async def main() -> int:
         db.seen.clear()
         await measure_lookups(db, keys)
         await measure_pages(db, keys)
-        await measure_exports(db)
+        if not args.no_exports:
+            await measure_exports(db)
         problems = await explain_all(db)
     finally:
         await db.close()

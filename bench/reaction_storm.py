@@ -2,6 +2,7 @@
 
 Run by hand from the repository root:
     python -m bench.reaction_storm [--members 200] [--rounds 3] [--chunk 50] [--in-process | --both]
+                                   [--postgres URL]
 
 What runs: the fake Discord (REST + gateway, with Discord's rate limits on) and the local page
 site in a process of their own (bench/_fake_server.py, driven over a small JSON control API on
@@ -25,6 +26,10 @@ Printed per round and as median [min-max] over the rounds:
   (bench/vote_ingest_floor.py: the upsert for an add, the conditional delete for a removal),
   one awaited execute per event with autocommit — the ratio uses this one — and the same with
   a commit every 200 events, printed beside it.
+
+--postgres URL: every round also runs the bot and both floors on that PostgreSQL database (its
+public schema emptied before each run), interleaved with the SQLite runs of the same round, and
+the PostgreSQL / SQLite ratios of the same run are printed at the end.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from bench.storm_events import expected_tally, storm_events
 from bench.vote_ingest_floor import run_floor
 from bot.review.factors import CHOICE_EMOJI, FACTOR_IDS, Choice
 from bot.review.votes import VoteEvent
+from bot.storage.database import Database
 from tests.e2e.botharness import BotProcess, settings_for_tests
 from tests.fakediscord.harness import ClientRunner
 
@@ -207,13 +213,27 @@ async def _open_review(control: FakeControl, process: BotProcess, url: str) -> t
     return int(row[0]), int(row[1]), int(row[2]), factors
 
 
+async def empty_postgres(url: str) -> None:
+    """Start from an empty schema, as a fresh SQLite file does (the bot migrates it on start)."""
+    db = await Database.open(url, migrate=False)
+    try:
+        await db.execute("DROP SCHEMA public CASCADE")
+        await db.execute("CREATE SCHEMA public")
+    finally:
+        await db.close()
+
+
 async def storm(members: int, chunk: int, tmp: Path, *, separate: bool, bot_cleans: bool,
-                profile: str | None = None) -> dict[str, Any]:
+                profile: str | None = None, database_url: str | None = None) -> dict[str, Any]:
     control: FakeControl = await (ProcessFake.start(members) if separate else LocalFake.start(members))
     info = await control.call("info")
     fake_view = SimpleNamespace(api_base_url=info["api_base_url"], gateway_url=info["gateway_url"],
                                 bot_token=info["bot_token"])
-    settings = settings_for_tests(tmp, fake_view, info["page_port"], review={"tally_edit_interval": 2.0})  # type: ignore[arg-type]
+    overrides: dict[str, Any] = {"review": {"tally_edit_interval": 2.0}}
+    if database_url is not None:
+        await empty_postgres(database_url)
+        overrides["storage"] = {"url": database_url}
+    settings = settings_for_tests(tmp, fake_view, info["page_port"], **overrides)  # type: ignore[arg-type]
     runner = ClientRunner(fake_view)  # type: ignore[arg-type]
     process = BotProcess(runner, settings)
     try:
@@ -307,11 +327,12 @@ def _spread(values: list[float], fmt: str) -> str:
 
 
 async def run_mode(members: int, chunk: int, rounds: int, *, separate: bool, bot_cleans: bool,
-                   profile: str | None = None) -> None:
+                   profile: str | None = None, postgres: str | None = None) -> None:
     mode = "fake in its own process" if separate else "fake in the bot's process and loop (--in-process)"
-    print(f"\n== {mode}: {rounds} rounds, bot and floors alternating ==")
-    bots: list[dict[str, Any]] = []
-    floors: dict[str, list[dict[str, Any]]] = {"per-event": [], "commit-200": []}
+    engines = ["SQLite", *(["PostgreSQL"] if postgres else [])]
+    print(f"\n== {mode}: {rounds} rounds, bot and floors alternating; engines: {', '.join(engines)} ==")
+    bots: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
+    floors: dict[str, dict[str, list[dict[str, Any]]]] = {e: {"per-event": [], "commit-200": []} for e in engines}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(rounds):
             base = Path(tmp) / f"round{r}"
@@ -320,30 +341,62 @@ async def run_mode(members: int, chunk: int, rounds: int, *, separate: bool, bot
             def events_for(review_id: int) -> list[VoteEvent]:
                 return storm_events(review_id, 1, members=members)
 
-            async def bot(base: Path = base, first: bool = r == 0) -> None:
-                bots.append(await storm(members, chunk, base, separate=separate, bot_cleans=bot_cleans,
-                                        profile=profile if first else None))
+            steps: list[Callable[[], Awaitable[None]]] = []
+            for engine in engines:
+                url = postgres if engine == "PostgreSQL" else None
+                where = base / engine
+                where.mkdir()
 
-            async def floor_each(base: Path = base) -> None:
-                floors["per-event"].append(await run_floor(base / "floor-each.sqlite3", events_for, commit_every=1))
+                async def bot(engine: str = engine, url: str | None = url, where: Path = where,
+                              first: bool = r == 0) -> None:
+                    bots[engine].append(await storm(
+                        members, chunk, where, separate=separate, bot_cleans=bot_cleans,
+                        profile=f"{profile}.{engine}" if profile and first else None, database_url=url))
 
-            async def floor_batched(base: Path = base) -> None:
-                floors["commit-200"].append(
-                    await run_floor(base / "floor-200.sqlite3", events_for, commit_every=200))
+                async def floor_each(engine: str = engine, url: str | None = url, where: Path = where) -> None:
+                    floors[engine]["per-event"].append(
+                        await run_floor(url or where / "floor-each.sqlite3", events_for, commit_every=1))
 
-            steps = [bot, floor_each, floor_batched]
+                async def floor_batched(engine: str = engine, url: str | None = url, where: Path = where) -> None:
+                    floors[engine]["commit-200"].append(
+                        await run_floor(url or where / "floor-200.sqlite3", events_for, commit_every=200))
+
+                steps += [bot, floor_each, floor_batched]
             for step in steps if r % 2 == 0 else steps[::-1]:
                 await step()
-            res, fe, fb = bots[-1], floors["per-event"][-1], floors["commit-200"][-1]
-            print(f"round {r + 1}: bot {res['rate']:7.0f} ev/s p99 {res['p99_ms']:6.1f} ms edits {res['edits']} "
-                  f"429s {res['rate_limit_hits']} exact {res['exact_vs_model'] and res['exact_vs_fake']} | "
-                  f"floor/per-event {fe['rate']:7.0f} ev/s | floor/commit-200 {fb['rate']:7.0f} ev/s | "
-                  f"ratio {res['rate'] / fe['rate']:.2f}x")
-    first = bots[0]
+            for engine in engines:
+                res, fe, fb = bots[engine][-1], floors[engine]["per-event"][-1], floors[engine]["commit-200"][-1]
+                print(f"round {r + 1} {engine:10s}: bot {res['rate']:7.0f} ev/s p99 {res['p99_ms']:6.1f} ms "
+                      f"edits {res['edits']} 429s {res['rate_limit_hits']} "
+                      f"exact {res['exact_vs_model'] and res['exact_vs_fake']} | "
+                      f"floor/per-event {fe['rate']:7.0f} ev/s | floor/commit-200 {fb['rate']:7.0f} ev/s | "
+                      f"ratio {res['rate'] / fe['rate']:.2f}x")
     kinds = Counter(e.kind for e in storm_events(1, 1, members=members))
+    first = bots[engines[0]][0]
     print(f"storm: {members} members x {len(FACTOR_IDS)} factors = {first['storm_events']} events "
-          f"({kinds['add']} adds, {kinds['remove']} removes); dispatched by the fake {first['dispatched']}, "
-          f"stored by the bot {first['ingested']} (+{first['extra']} removals caused by the bot's own clean-up)")
+          f"({kinds['add']} adds, {kinds['remove']} removes)")
+    for engine in engines:
+        _report(engine, bots[engine], floors[engine], rounds)
+    if len(engines) == 2:
+        pg, lite = bots["PostgreSQL"], bots["SQLite"]
+        print("\n-- PostgreSQL / SQLite, same run (medians; per round in brackets) --")
+        for label, key in (("bot events/s", "rate"), ("bot p99 latency", "p99_ms")):
+            per_round = [a[key] / b[key] for a, b in zip(pg, lite, strict=True)]
+            print(f"{label:28s} {statistics.median(a[key] for a in pg) / statistics.median(b[key] for b in lite):.2f}x "
+                  f"(per round {_spread(per_round, '.2f')})")
+        for name in ("per-event", "commit-200"):
+            a, b = floors["PostgreSQL"][name], floors["SQLite"][name]
+            per_round = [x["rate"] / y["rate"] for x, y in zip(a, b, strict=True)]
+            print(f"{'floor/' + name + ' events/s':28s} "
+                  f"{statistics.median(x['rate'] for x in a) / statistics.median(y['rate'] for y in b):.2f}x "
+                  f"(per round {_spread(per_round, '.2f')})")
+
+
+def _report(engine: str, bots: list[dict[str, Any]], floors: dict[str, list[dict[str, Any]]], rounds: int) -> None:
+    first = bots[0]
+    print(f"\n-- {engine} --")
+    print(f"dispatched by the fake {first['dispatched']}, stored by the bot {first['ingested']} "
+          f"(+{first['extra']} removals caused by the bot's own clean-up)")
     rate = [b["rate"] for b in bots]
     print(f"bot via fake gateway   {_spread(rate, '.0f')} events/s   "
           f"p50 {_spread([b['p50_ms'] for b in bots], '.1f')} ms   "
@@ -379,15 +432,21 @@ async def run_mode(members: int, chunk: int, rounds: int, *, separate: bool, bot
 
 
 async def main(members: int, chunk: int, rounds: int, modes: list[bool], bot_cleans: bool,
-               profile: str | None) -> None:
+               profile: str | None, postgres: str | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
     clock = time.get_clock_info("monotonic").implementation
     if "CLOCK_MONOTONIC" not in clock:
         print(f"warning: time.monotonic is {clock}; stamps from two processes may not compare")
     print(f"clock: time.monotonic = {clock} (system-wide: dispatch and stored stamps compare across processes)")
+    if postgres:
+        from bench._pg import settings
+
+        print(await settings(postgres))
+        print("SQLite: WAL, synchronous=NORMAL (the bot's settings), a file in a temporary directory")
     for separate in modes:
         await run_mode(members, chunk, rounds, separate=separate, bot_cleans=bot_cleans,
-                       profile=f"{profile}.{'process' if separate else 'in-process'}" if profile else None)
+                       profile=f"{profile}.{'process' if separate else 'in-process'}" if profile else None,
+                       postgres=postgres)
 
 
 if __name__ == "__main__":
@@ -402,6 +461,8 @@ if __name__ == "__main__":
                         help="members leave superseded reactions; the bot's paced clean-up removes them")
     parser.add_argument("--profile", metavar="PATH",
                         help="cProfile this process during the first storm of each mode, to PATH.<mode>")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also run every round on this PostgreSQL database (emptied before each run)")
     args = parser.parse_args()
     modes = [True, False] if args.both else [not args.in_process]
-    asyncio.run(main(args.members, args.chunk, args.rounds, modes, args.bot_cleans, args.profile))
+    asyncio.run(main(args.members, args.chunk, args.rounds, modes, args.bot_cleans, args.profile, args.postgres))
