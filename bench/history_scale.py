@@ -454,15 +454,15 @@ async def probe_newer(url: str, keys: dict[str, list[Any]]) -> None:
     """The "is there a newer page" probe (history._exists_beyond) as written, against the same test
     as a top-level ORDER BY ... LIMIT 1, for cursors near the newest end and deep in the guild:
     EXISTS plans for the first row and may pick a Seq Scan, which finds no early match when the
-    cursor is near the newest end (rows are stored in time order). Demonstration only: bot/ is
-    unchanged; the second form is the proposal."""
+    cursor is near the newest end (rows are stored in time order). bot/ uses the second form since
+    its connections force custom plans (migration 0008); the first is kept for comparison."""
     import asyncpg
 
     where = "r.guild_id = $1 AND r.status != 'deleted' AND (r.created_at, r.id) > ($2, $3)"
     forms = {
-        "EXISTS (as in bot/)": f"SELECT EXISTS (SELECT 1 FROM reviews AS r WHERE {where})",  # noqa: S608
-        "ORDER BY created_at, id LIMIT 1": f"SELECT 1 FROM reviews AS r WHERE {where} "  # noqa: S608
-                                           "ORDER BY r.created_at, r.id LIMIT 1",
+        "EXISTS (before 0008)": f"SELECT EXISTS (SELECT 1 FROM reviews AS r WHERE {where})",  # noqa: S608
+        "ORDER BY ... LIMIT 1 (bot/)": f"SELECT 1 FROM reviews AS r WHERE {where} "  # noqa: S608
+                                       "ORDER BY r.created_at, r.id LIMIT 1",
     }
     print("\nNewer-page probe (has_newer), raw statement on one connection (aim: p95 <= 20 ms)")
     conn = await asyncpg.connect(url)

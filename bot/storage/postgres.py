@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -45,6 +46,13 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 # A statement outside a transaction whose connection was lost is tried again after each delay
 # (the first at once: the usual cause is one dropped connection, and the pool opens a new one).
 RETRY_DELAYS: tuple[float, ...] = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+# Set on every connection of the pool. asyncpg prepares each statement once per connection, and
+# after five runs PostgreSQL may switch a prepared statement to a generic plan made without its
+# parameters: /history search then plans for an unknown word, and one that most reviews hold
+# (0.3 ms with its own plan) goes through the trigram indexes instead (41 ms at 1,000,000
+# reviews, bench/history_scale.py --postgres). A custom plan each time costs a few hundredths of
+# a millisecond of planning.
+SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 
 _CONNECTION_LOST: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,  # 08xxx: the connection does not exist / failed
@@ -158,6 +166,7 @@ class PostgresDatabase(Database):
                 min_size=1,
                 max_size=max_size,
                 timeout=CONNECT_TIMEOUT_SECONDS,
+                server_settings=SERVER_SETTINGS,
             )
         except Exception as exc:
             raise StorageOpenError(f"PostgreSQL {describe_url(url)}: {_open_reason(exc, secrets)}") from None
@@ -355,9 +364,53 @@ class PostgresDatabase(Database):
                 log.info("applying migration %s (postgresql)", migration.name)
                 conn = self._mine()
                 assert conn is not None
-                with _pg_errors():
+                with _pg_errors(), self._migration_refused(migration.name):
                     # No parameters: the simple query protocol runs the whole script in this transaction.
                     await conn.execute(migration.sql)
                 await self.execute("DELETE FROM schema_version")
                 await self.execute("INSERT INTO schema_version (version) VALUES (?)", (migration.number,))
         return await self.user_version()
+
+    @contextmanager
+    def _migration_refused(self, name: str) -> Iterator[None]:
+        """A migration the server refuses for want of a privilege or a server package (pg_trgm's
+        CREATE EXTENSION, 0008) is a StorageOpenError of one line saying what to ask for."""
+        try:
+            yield
+        except asyncpg.InsufficientPrivilegeError as exc:
+            extension = _extension_named(exc)
+            if extension is None:
+                raise StorageOpenError(
+                    f"PostgreSQL {self.description}: migration {name}: {_first_line(exc)} "
+                    "(run the bot once as the database's owner, or ask the DBA to grant the privilege)"
+                ) from None
+            raise StorageOpenError(
+                f"PostgreSQL {self.description}: migration {name} needs the {extension} extension and this role "
+                f"may not create it: ask the DBA to run `CREATE EXTENSION {extension};` in database "
+                f"{self._database()} (or make this role the database's owner), then start again"
+            ) from None
+        except asyncpg.UndefinedFileError as exc:
+            extension = _extension_named(exc)
+            if extension is None:
+                raise
+            raise StorageOpenError(
+                f"PostgreSQL {self.description}: migration {name} needs the {extension} extension, which this "
+                f"server does not have: install the server's contrib package (Debian: postgresql-contrib), then "
+                "start again"
+            ) from None
+
+    def _database(self) -> str:
+        return self.description.rpartition("/")[2]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+def _extension_named(exc: BaseException) -> str | None:
+    """The extension a CREATE EXTENSION error is about: 'permission denied to create extension
+    "pg_trgm"', 'could not open extension control file ".../pg_trgm.control"'."""
+    found = re.search(r'extension "([A-Za-z0-9_]+)"', str(exc)) or re.search(
+        r'/([A-Za-z0-9_]+)\.control"', str(exc))
+    return found.group(1) if found else None

@@ -6,6 +6,7 @@ import asyncio
 import random
 from contextlib import AsyncExitStack
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -43,6 +44,11 @@ def test_every_migration_has_one_base_file_and_variants_name_an_engine() -> None
     assert [m.name for m in sqlite] == [m.name for m in postgres]
 
 
+# Indexes only PostgreSQL has, kept to what SQLite cannot build: the trigram indexes of /history
+# search (0008_text_search.postgresql.sql; SQLite has no index for LIKE '%word%').
+POSTGRESQL_ONLY_INDEXES = {"reviews_url_trgm", "reviews_note_trgm"}
+
+
 async def _schema(db: Database) -> dict[str, object]:
     """Tables with their columns, and index names: what both engines must agree on."""
     if db.engine == "sqlite":
@@ -69,7 +75,53 @@ async def _schema(db: Database) -> dict[str, object]:
 async def test_both_engines_reach_the_same_schema(tmp_path: Path, pg_url: str) -> None:
     async with await Database.open(tmp_path / "s.sqlite3") as lite, await Database.open(pg_url) as pg:
         assert await lite.user_version() == await pg.user_version() == LATEST_VERSION
-        assert await _schema(lite) == await _schema(pg)
+        lite_schema, pg_schema = await _schema(lite), await _schema(pg)
+        pg_indexes = set(pg_schema["indexes"])  # type: ignore[call-overload]
+        assert POSTGRESQL_ONLY_INDEXES <= pg_indexes
+        pg_schema["indexes"] = sorted(pg_indexes - POSTGRESQL_ONLY_INDEXES)
+        assert lite_schema == pg_schema
+
+
+async def test_postgres_plans_each_search_with_its_word(pg_url: str) -> None:
+    # A generic plan (PostgreSQL's choice after five runs of a prepared statement) would not see
+    # the word, and a common word would go through the trigram indexes: every connection of the
+    # pool asks for a custom plan.
+    async with await Database.open(pg_url) as db:
+        async with db.transaction():  # two statements on one connection, and a second one too
+            assert (await db.fetchone("SHOW plan_cache_mode"))[0] == "force_custom_plan"
+            assert (await db.fetchone("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")) is not None
+        assert (await db.fetchone("SHOW plan_cache_mode"))[0] == "force_custom_plan"
+
+
+async def test_postgres_role_that_may_not_create_pg_trgm_is_told_what_to_ask_for(
+    pg_admin_dsn: str, pg_url: str
+) -> None:
+    # A role that owns its tables but not the database, without CREATE on it: the trusted pg_trgm
+    # needs that privilege, so migration 0008 stops with one line naming the statement to ask for.
+    name = pg_url.rsplit("/", 1)[1]
+    role, password = f"so_limited_{name}", "limited-pw"
+    admin = await asyncpg.connect(pg_admin_dsn)
+    await admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+    owner = await asyncpg.connect(pg_url)
+    try:
+        await owner.execute(f'GRANT CREATE, USAGE ON SCHEMA public TO "{role}"')
+        parts = urlsplit(pg_url)
+        limited = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
+        with pytest.raises(StorageOpenError) as refused:
+            await Database.open(limited, password=password)
+        text = str(refused.value)
+        assert "\n" not in text and password not in text
+        assert "0008_text_search" in text and "CREATE EXTENSION pg_trgm;" in text and f"database {name}" in text
+        # Nothing of 0008 stays behind, and once the DBA has run it the same role migrates.
+        assert await owner.fetchval("SELECT MAX(version) FROM schema_version") == 7
+        await owner.execute("CREATE EXTENSION pg_trgm")
+        async with await Database.open(limited, password=password) as db:
+            assert await db.user_version() == LATEST_VERSION
+    finally:
+        await owner.execute(f'DROP OWNED BY "{role}"')  # its tables and grants in this database
+        await owner.close()
+        await admin.execute(f'DROP ROLE "{role}"')
+        await admin.close()
 
 
 async def test_postgres_processes_starting_together_migrate_once(pg_url: str) -> None:
