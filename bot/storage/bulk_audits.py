@@ -114,11 +114,6 @@ class BulkAuditsRepo:
                                       (guild_id, audit_id))
         return {int(r[0]) for r in rows}
 
-    async def count_rows(self, guild_id: int, audit_id: int) -> int:
-        row = await self.db.fetchone("SELECT COUNT(*) FROM bulk_audit_rows WHERE guild_id = ? AND audit_id = ?",
-                                     (guild_id, audit_id))
-        return int(row[0]) if row else 0
-
     async def iter_rows(self, guild_id: int, audit_id: int, batch: int = ROW_BATCH) -> AsyncIterator[list[AuditRow]]:
         """The rows in input order, a batch at a time (keyset paging: flat memory)."""
         after = -1
@@ -143,13 +138,6 @@ class BulkAuditsRepo:
              audit_id),
         )
         return bool(cursor.rowcount)
-
-    async def list_for_guild(self, guild_id: int, limit: int = 100) -> list[StoredAudit]:
-        rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM bulk_audits WHERE guild_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",  # noqa: S608
-            (guild_id, limit),
-        )
-        return [StoredAudit(*tuple(r)) for r in rows]
 
     async def iter_guild_rows(self, guild_id: int, batch: int = ROW_BATCH) -> AsyncIterator[list[tuple[StoredAudit, AuditRow]]]:
         """Every audit row of the guild, audit by audit, for the history export."""

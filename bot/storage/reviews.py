@@ -154,13 +154,6 @@ class ReviewsRepo:
         )
         return _review(row) if row else None
 
-    async def by_factor_message(self, message_id: int, guild_id: int) -> FactorMessageRef | None:
-        row = await self.db.fetchone(
-            "SELECT review_id, guild_id, factor FROM review_factor_messages WHERE message_id = ? AND guild_id = ?",
-            (message_id, guild_id),
-        )
-        return FactorMessageRef(row[0], row[1], row[2]) if row else None
-
     async def factor_messages(self, review_id: int, guild_id: int) -> dict[str, int]:
         rows = await self.db.fetchall(
             "SELECT factor, message_id FROM review_factor_messages WHERE review_id = ? AND guild_id = ?",
@@ -180,14 +173,6 @@ class ReviewsRepo:
             "JOIN reviews AS r ON r.id = m.review_id AND r.guild_id = m.guild_id WHERE r.status = 'open'"
         )
         return {r[0]: FactorMessageRef(r[1], r[2], r[3]) for r in rows}
-
-    async def list_open(self, guild_id: int, limit: int = 100) -> list[Review]:
-        rows = await self.db.fetchall(
-            _SELECT + " WHERE guild_id = ? AND status = 'open' "
-            "ORDER BY created_at DESC LIMIT ?",
-            (guild_id, limit),
-        )
-        return [_review(r) for r in rows]
 
     async def due_reviews(self, now: float, limit: int = 100, *, shards: ShardPlan | None = None) -> list[Review]:
         """Open reviews whose deadline has passed, in every guild, oldest deadline first.
@@ -284,11 +269,3 @@ class ReviewsRepo:
             (guild_id, domain),
         )
         return _review(row) if row else None
-
-    async def list_recent(self, guild_id: int, limit: int = 25) -> list[Review]:
-        rows = await self.db.fetchall(
-            _SELECT + " WHERE guild_id = ? AND status != 'deleted' "
-            "ORDER BY created_at DESC LIMIT ?",
-            (guild_id, limit),
-        )
-        return [_review(r) for r in rows]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -72,16 +71,10 @@ class VotesRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def apply(self, ops: VoteOps) -> None:
-        """Apply a batch of vote writes in ONE transaction (one executemany per kind)."""
-        if not ops:
-            return
-        async with self.db.transaction() as db:
-            await self.apply_in_transaction(db, ops)
-
     @staticmethod
     async def apply_in_transaction(db: Database, ops: VoteOps) -> None:
-        """The statements of `apply`, for a caller that already holds a transaction."""
+        """A batch of vote writes (one executemany per kind), inside the caller's transaction: the
+        vote writer (bot.review_runtime.ingest) holds one around each batch."""
         sql = _writes(db.dialect)
         if ops.deletes:
             await db.executemany(sql.delete, [(*_key_params(g), g.key.review_id, g.guild_id) for g in ops.deletes])
@@ -127,14 +120,6 @@ class VotesRepo:
         )
         return [VoteRow(r[0], r[1], r[2], r[3], Choice(r[4]), r[5]) for r in rows]
 
-    async def member_votes(self, guild_id: int, member_id: int) -> list[VoteRow]:
-        rows = await self.db.fetchall(
-            "SELECT guild_id, review_id, factor, member_id, choice, voted_at FROM votes "
-            "WHERE guild_id = ? AND member_id = ? ORDER BY review_id, factor",
-            (guild_id, member_id),
-        )
-        return [VoteRow(r[0], r[1], r[2], r[3], Choice(r[4]), r[5]) for r in rows]
-
     async def reset_member(
         self, guild_id: int, member_id: int, review_id: int | None = None, *, now: float
     ) -> set[int]:
@@ -169,15 +154,3 @@ class VotesRepo:
             "SELECT member_id FROM vote_resets WHERE review_id = ? AND guild_id = ?", (review_id, guild_id)
         )
         return {int(r[0]) for r in rows}
-
-    async def count_for_reviews(self, guild_id: int, review_ids: Iterable[int]) -> dict[int, int]:
-        """Number of votes per review, for lists (one query)."""
-        ids = list(review_ids)
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = await self.db.fetchall(
-            f"SELECT review_id, COUNT(*) FROM votes WHERE guild_id = ? AND review_id IN ({marks}) GROUP BY review_id",  # noqa: S608
-            [guild_id, *ids],
-        )
-        return {int(r[0]): int(r[1]) for r in rows}

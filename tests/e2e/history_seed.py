@@ -11,6 +11,8 @@ from bot.app import Services
 from bot.review.factors import FACTOR_IDS, Choice
 from bot.review.verdict import BotReportSummary, compute_verdict
 from bot.review.votes import VoteOps, VoteRow
+from bot.storage.reviews import REVIEW_COLUMNS, Review
+from bot.storage.votes import VotesRepo
 
 T0 = 1_750_000_000.0  # 2025-06-15T15:06:40Z
 DAY = 86400.0
@@ -73,7 +75,8 @@ async def seed_review(
         VoteRow(guild_id, review.id, factor, member, Choice(choice), created_at + 60 + i)
         for i, (member, factor, choice) in enumerate(votes)
     )
-    await services.votes.apply(VoteOps(upserts=rows))
+    async with services.db.transaction() as tx:  # as the vote writer stores them
+        await VotesRepo.apply_in_transaction(tx, VoteOps(upserts=rows))
     if close:
         tally = await services.votes.tally(review.id, guild_id)
         rules = await services.guild_settings.rules(guild_id)
@@ -89,3 +92,23 @@ async def seed_review(
 
 def unanimous(members: Sequence[int], choice: str, factors: Sequence[str] = ("overall", "relevance")) -> list:
     return [(m, f, choice) for m in members for f in factors]
+
+
+async def stored_reviews(services: Services, guild_id: int) -> dict[int, Review]:
+    """The guild's reviews that are not deleted, read straight from the table, newest first."""
+    rows = await services.db.fetchall(
+        f"SELECT {REVIEW_COLUMNS} FROM reviews WHERE guild_id = ? AND status != 'deleted' "  # noqa: S608
+        "ORDER BY created_at DESC, id DESC",
+        (guild_id,),
+    )
+    return {int(r[0]): Review(*tuple(r)) for r in rows}
+
+
+async def audit_entries(services: Services, guild_id: int, review_id: int | None = None) -> list[tuple]:
+    """(action, actor_id, detail) of the guild's audit log, newest first (of one review when given)."""
+    rows = await services.db.fetchall(
+        "SELECT action, actor_id, detail FROM audit_log WHERE guild_id = ? "
+        "AND (CAST(? AS BIGINT) IS NULL OR review_id = ?) ORDER BY created_at DESC, id DESC",
+        (guild_id, review_id, review_id),
+    )
+    return [tuple(r) for r in rows]

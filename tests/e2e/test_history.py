@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.history_seed import DAY, T0, seed_review, unanimous
+from tests.e2e.history_seed import DAY, T0, seed_review, stored_reviews, unanimous
 from tests.fakediscord import Perm
 
 ROW_ID = re.compile(r"^\[?#(\d+)", re.MULTILINE)
@@ -51,7 +51,7 @@ async def test_filters_each_narrow_the_list(fake_discord, bot_process, world, mo
                                     url="https://garden-blog.test/tools/wheelbarrow")
     ids["split"] = await seed_review(services, guild.id, domain="news-site.test", created_at=T0 + 6 * DAY,
                                      requester_id=d, votes=[(a, "overall", "good"), (b, "overall", "bad")])
-    rows = {r.id: r for r in await services.reviews.list_recent(guild.id)}
+    rows = await stored_reviews(services, guild.id)
     assert rows[ids["good"]].community_risk == "low" and rows[ids["bad"]].community_risk == "high"
     assert rows[ids["split"]].community_risk == "no_consensus"
 

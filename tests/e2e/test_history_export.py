@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.history.export import REVIEW_COLUMNS, VOTE_COLUMNS
-from tests.e2e.history_seed import DAY, T0, seed_review, unanimous
+from tests.e2e.history_seed import DAY, T0, seed_review, stored_reviews, unanimous
 from tests.fakediscord import Perm
 
 
@@ -69,7 +69,7 @@ async def test_export_all_formats_match_the_database(fake_discord, bot_process, 
 
     reviews = csv_rows(by_name["reviews.csv"])
     assert list(reviews[0]) == list(REVIEW_COLUMNS)
-    stored = {r.id: r for r in await services.reviews.list_recent(guild.id)}
+    stored = await stored_reviews(services, guild.id)
     assert [int(r["id"]) for r in reviews] == sorted(stored, key=lambda i: -stored[i].created_at)
     for row in reviews:
         review = stored[int(row["id"])]

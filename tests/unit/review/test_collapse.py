@@ -13,7 +13,7 @@ from bot.review.factors import Choice
 from bot.review.votes import VoteEvent, VoteKey, VoteOps, apply_event, collapse_events
 from bot.storage.database import Database
 from bot.storage.votes import VotesRepo
-from tests.unit.storage.helpers import open_review
+from tests.unit.storage.helpers import apply_votes, open_review
 
 G, U, B = Choice.GOOD, Choice.UNSURE, Choice.BAD
 
@@ -105,11 +105,12 @@ def test_batched_equals_sequential_in_sqlite(initial, events, cuts) -> None:
             review = await open_review(db)
             assert review.id == 1
             repo = VotesRepo(db)
-            await repo.apply(
+            await apply_votes(
+                db,
                 collapse_events([VoteEvent("add", 1, 1, k.factor, k.member_id, c, 0.0) for k, c in initial.items()])
             )
             for part in split(events, cuts):
-                await repo.apply(collapse_events(part))
+                await apply_votes(db, collapse_events(part))
             return {VoteKey(v.review_id, v.factor, v.member_id): v.choice for v in await repo.votes_for_review(1, 1)}
         finally:
             await db.close()

@@ -6,7 +6,7 @@ from bot.review.votes import VoteEvent, VoteKey, VoteRow, collapse_events
 from bot.storage.database import Database
 from bot.storage.votes import VotesRepo
 from tests.unit.review.test_collapse import model_apply_ops
-from tests.unit.storage.helpers import NOW, open_review
+from tests.unit.storage.helpers import NOW, apply_votes, open_review
 
 G, U, B = Choice.GOOD, Choice.UNSURE, Choice.BAD
 E = CHOICE_EMOJI
@@ -112,7 +112,7 @@ def test_matching_state_needs_no_writes() -> None:
 async def test_reconcile_applied_in_sqlite_does_not_overwrite_a_newer_vote(db: Database) -> None:
     repo = VotesRepo(db)
     review = await open_review(db)
-    await repo.apply(collapse_events([VoteEvent("add", 1, review.id, "overall", m, G, NOW) for m in (1, 2)]))
+    await apply_votes(db, collapse_events([VoteEvent("add", 1, review.id, "overall", m, G, NOW) for m in (1, 2)]))
     snapshot = await repo.votes_for_review(review.id, 1)
     ops = reconcile(
         guild_id=1,
@@ -123,10 +123,11 @@ async def test_reconcile_applied_in_sqlite_does_not_overwrite_a_newer_vote(db: D
         now=NOW,
     )
     # Between the read and the write, member 1 voted 🟡 live and member 3's vote arrived too.
-    await repo.apply(
+    await apply_votes(
+        db,
         collapse_events([VoteEvent("add", 1, review.id, "overall", m, U, NOW) for m in (1, 3)])
     )
-    await repo.apply(ops)
+    await apply_votes(db, ops)
     after = {v.member_id: v.choice for v in await repo.votes_for_review(review.id, 1)}
     assert after == {1: U, 3: U}  # live votes kept; member 2's stale 🟢 (no reaction) withdrawn
     assert VoteKey(review.id, "overall", 2) not in {v.key for v in await repo.votes_for_review(review.id, 1)}

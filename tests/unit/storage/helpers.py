@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 
 from bot.review.factors import FACTOR_IDS
+from bot.review.votes import VoteOps
 from bot.storage.database import Database
 from bot.storage.reviews import Review, ReviewsRepo
+from bot.storage.votes import VotesRepo
 
 _message_ids = itertools.count(10_000)
 NOW = 1_800_000_000.0
@@ -46,3 +48,10 @@ async def open_review(
     )
     assert review is not None and review.status == "open"
     return review
+
+
+async def apply_votes(db: Database, ops: VoteOps) -> None:
+    """Vote writes as the bot makes them (bot.review_runtime.ingest): one transaction around
+    VotesRepo.apply_in_transaction."""
+    async with db.transaction() as tx:
+        await VotesRepo.apply_in_transaction(tx, ops)

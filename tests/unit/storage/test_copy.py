@@ -22,7 +22,7 @@ from bot.storage.reviews import ReviewsRepo
 from bot.storage.votes import VotesRepo
 from bot.storage.watches import WatchRepo
 from bot.watch.rules import Observation
-from tests.unit.storage.helpers import NOW, open_review
+from tests.unit.storage.helpers import NOW, apply_votes, open_review
 
 ROOT = Path(__file__).resolve().parents[3]
 BIG_GUILD = 1_234_567_890_123_456_789  # a real-sized Discord id: needs 64 bits
@@ -39,7 +39,7 @@ async def _fill(db: Database) -> None:
     )
     for i in range(3):
         review = await open_review(db, guild_id=BIG_GUILD, url=f"https://ex.test/{i}", now=NOW + i / 7)
-        await VotesRepo(db).apply(VoteOps(upserts=tuple(
+        await apply_votes(db, VoteOps(upserts=tuple(
             VoteRow(BIG_GUILD, review.id, "overall", member, Choice.BAD if member % 2 else Choice.GOOD, NOW + member / 3)
             for member in range(1, 6)
         )))

@@ -10,7 +10,7 @@ from bot.storage.database import Database
 from bot.storage.guild_settings import GuildSettingsError, GuildSettingsRepo
 from bot.storage.reviews import ReviewsRepo
 from bot.storage.votes import VotesRepo
-from tests.unit.storage.helpers import NOW, open_review
+from tests.unit.storage.helpers import NOW, apply_votes, open_review
 
 DAY = 86400.0
 
@@ -58,7 +58,8 @@ async def test_purge_after_retention_removes_only_that_guild(db: Database) -> No
     gone = await open_review(db, guild_id=1)
     kept = await open_review(db, guild_id=2)
     for review in (gone, kept):
-        await VotesRepo(db).apply(
+        await apply_votes(
+            db,
             collapse_events([VoteEvent("add", review.guild_id, review.id, "overall", 5, Choice.GOOD, NOW)])
         )
         await AuditRepo(db).append(review.guild_id, review.id, 5, "opened", None, NOW)

@@ -10,7 +10,7 @@ from bot.review.votes import VoteEvent, collapse_events
 from bot.storage.database import Database
 from bot.storage.reviews import OpenReviewExistsError, ReviewsRepo
 from bot.storage.votes import VotesRepo
-from tests.unit.storage.helpers import NOW, open_review
+from tests.unit.storage.helpers import NOW, apply_votes, open_review
 
 
 async def _create(repo: ReviewsRepo, **overrides):
@@ -71,12 +71,12 @@ async def test_attach_opens_and_indexes_factor_messages(db: Database) -> None:
     )
     assert review is not None and review.status == "open" and review.thread_id == 6
     assert await repo.factor_messages(review.id, 1) == msgs
-    ref = await repo.by_factor_message(902, 1)
-    assert ref is not None and (ref.review_id, ref.guild_id, ref.factor) == (review.id, 1, FACTOR_IDS[2])
-    assert await repo.by_factor_message(902, 2) is None
     assert (await repo.by_thread(6, 1)).id == review.id
     index = await repo.open_factor_messages()
     assert {m: r.factor for m, r in index.items()} == {m: f for f, m in msgs.items()}
+    # Each message names its review and guild (the cog compares the guild with the event's).
+    ref = index[902]
+    assert (ref.review_id, ref.guild_id, ref.factor) == (review.id, 1, FACTOR_IDS[2])
     # Attaching twice does nothing: the review is no longer 'opening'.
     assert await repo.attach(review.id, 1, channel_id=5, thread_id=6, summary_message_id=7, factor_messages={}) is None
     with pytest.raises(ValueError, match="unknown review factors"):
@@ -100,7 +100,9 @@ async def test_guild_scoping(db: Database) -> None:
     assert await repo.get(review.id, 1) is not None
     assert await repo.get(review.id, 2) is None
     assert await repo.by_thread(review.thread_id, 2) is None
-    assert await repo.list_open(2) == []
+    assert {ref.guild_id for ref in (await repo.open_factor_messages()).values()} == {1}
+    open_in = await db.fetchall("SELECT guild_id FROM reviews WHERE status = 'open'")
+    assert [r[0] for r in open_in] == [1]
     assert not await repo.close(
         review.id, 2, verdict_json="{}", community_risk="low", closed_by=9, reason="moderator", now=NOW
     )
@@ -138,7 +140,8 @@ async def test_close_race_has_exactly_one_winner(tmp_path) -> None:
 async def test_reopen_keeps_votes_and_sets_a_new_deadline(db: Database) -> None:
     repo, votes = ReviewsRepo(db), VotesRepo(db)
     review = await open_review(db)
-    await votes.apply(
+    await apply_votes(
+        db,
         collapse_events(
             [VoteEvent("add", 1, review.id, "overall", m, Choice.BAD, NOW) for m in (1, 2, 3)]
         )
