@@ -103,6 +103,17 @@ def reading_ease(text: str, language: str, n_words: int, avg_sentence_words: flo
     return float(flesch_reading_ease(_sample(text, READABILITY_SAMPLE_WORDS), language)), name
 
 
+def warm_up() -> None:
+    """Import now what the analysis would otherwise import on its first page in a language
+    textstat scores: textstat imports nltk, over a second that would land on one unlucky check (and
+    count against its time limit). Called where analysis workers start (the checker's thread pool,
+    the audit's worker processes) and by the speed bench, so that figures reflect steady state.
+
+    The per-language hyphenation dictionaries stay lazy: German and Hungarian take over half a
+    second and tens of MB each, which a worker should pay only if it meets such a page."""
+    import textstat.backend.metrics  # noqa: F401
+
+
 def figures(text: str, n_words: int | None = None, text_lower: str | None = None,
             language: str = DEFAULT_LANGUAGE) -> TextFigures:
     """Figures of `text`; `n_words` and `text_lower` (its word_count and lower-cased form) save
