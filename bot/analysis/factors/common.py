@@ -162,7 +162,8 @@ def spam_niche_links(links: list[ScannedLink]) -> list[tuple[ScannedLink, str, s
     blob = "".join(parts)
     found: dict[int, tuple[str, str]] = {}
     for niche, pattern in SPAM_NICHES.items():
-        if not any(g in blob for g in SPAM_NICHE_GATES[niche]):
+        # map() keeps the substring tests in C: a generator costs a Python frame step per word.
+        if not any(map(blob.__contains__, SPAM_NICHE_GATES[niche])):
             continue
         for m in pattern.finditer(blob):
             i = bisect_right(starts, m.start()) - 1
