@@ -75,6 +75,7 @@ def strip_www(host: str) -> str:
 
 
 _HOST_CHARS = re.compile(r"^[a-z0-9.-]+$")
+_AUTHORITY = re.compile(r"[^/?#]*")
 
 
 def host_of(url: str) -> str:
@@ -82,13 +83,8 @@ def host_of(url: str) -> str:
     # Fast path for the common shape (scheme://host[:port]/...) — hundreds of links a page.
     i = url.find("://")
     if i > 0:
-        rest = url[i + 3 :]
-        end = len(rest)
-        for sep in "/?#":
-            j = rest.find(sep)
-            if j != -1 and j < end:
-                end = j
-        host = rest[:end].lower()
+        # The authority: everything up to the first "/", "?" or "#" (one C-level match).
+        host = _AUTHORITY.match(url, i + 3).group().lower()  # type: ignore[union-attr]
         if ":" in host:
             host = host.split(":", 1)[0] if host.count(":") == 1 else ""
         if host and _HOST_CHARS.match(host):

@@ -51,11 +51,23 @@ class Inputs:
         return make_keyword(self.keyword, self.language) if self.keyword and self.keyword.strip() else None
 
     @cached_property
+    def internal_links(self) -> list[ScannedLink]:
+        """The page's links to its own site, in page order (several factors go through them)."""
+        return [s for s in self.scan.links if s.link.internal]
+
+    @cached_property
+    def external_links(self) -> list[ScannedLink]:
+        """The page's links to other sites, in page order."""
+        return [s for s in self.scan.links if not s.link.internal]
+
+    @cached_property
     def spam_links(self) -> list[tuple[ScannedLink, str, str]]:
         """(link, niche, matched text) for each external link into a spam niche, targets excluded:
         outbound links and trust both judge them, from one pass."""
+        if not self.targets:
+            return spam_niche_links(self.external_links)
         target_ids = {id(s) for s in self.targets}
-        return spam_niche_links([s for s in self.scan.links if not s.link.internal and id(s) not in target_ids])
+        return spam_niche_links([s for s in self.external_links if id(s) not in target_ids])
 
     @cached_property
     def main_text_lower(self) -> str:
