@@ -21,6 +21,7 @@ MAX_IMAGE_DEPTH = 12  # an image deeper than this inside its link is not looked 
 MAX_FIGURE_CLIMB = 64  # from a picture link up to the article: deeper nesting is not a figure of it
 
 _LINKS_AND_MARKS = "a[href], area[href], " + MARKED
+_PICTURE_TAGS = frozenset({"img", "svg", "picture"})
 _new_object = object.__new__
 _set_attr = object.__setattr__
 
@@ -61,9 +62,12 @@ def _image_alt(link: LexborNode, link_id: int) -> str | None:
     enclosing link is this one ("" for an svg/picture or alt-less img), None when it holds none.
 
     Asked only for links without text (a handful per page), which is far cheaper than one
-    whole-page query for every image in a link."""
+    whole-page query for every image in a link. The link's few descendants are walked rather
+    than queried: a query compiles its selector on every call, which costs more than the walk."""
     found: str | None = None
-    for img in link.css("img, svg, picture"):
+    for img in link.traverse(include_text=False):
+        if img.tag not in _PICTURE_TAGS:
+            continue
         cur = img.parent
         for _ in range(MAX_IMAGE_DEPTH):
             if cur is None:
