@@ -241,7 +241,22 @@ class PathClassifier:
             if mid in special:
                 state = self.step(state, mid, tag, n)
             elif tag not in _SKIP_TAGS:
-                kind = _region_of_element(tag, n.attributes)
+                # _region_of_element, inlined (it runs for every distinct ancestor of a link).
+                attrs = n.attributes
+                cls = attrs.get("class")
+                ident = attrs.get("id")
+                if cls:
+                    kind = region_of_names(f"{cls} {ident}" if ident else cls)
+                else:
+                    kind = region_of_names(ident) if ident else None
+                if kind != "comments":
+                    by_tag = _TAG_REGION.get(tag)
+                    if by_tag:
+                        kind = by_tag
+                    else:
+                        role = attrs.get("role")
+                        if role:
+                            kind = _ROLE_REGION.get(role.strip().lower()) or kind
                 if kind:
                     state = self.step(state, mid, tag, n, kind)
             memo[mid] = state
