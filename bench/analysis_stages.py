@@ -8,7 +8,7 @@ no longer calls fails the run loudly instead of silently reading zero. "rest" is
 does itself (strip scripts, take the page text, build the report).
 
 Caches are cleared at the start of every round, as in analysis_speed.py, so a page is warm from
-other pages only.
+other pages only; bot.analysis.warm_up() runs first, as there.
 
 ``--ceiling`` answers how far the link scan alone could take the speed ratio: it swaps the link scan
 for one that makes the same lexbor calls (the links with their attributes and text, the inline
@@ -37,6 +37,7 @@ from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 
 import bot.analysis.links as links_module  # noqa: E402
 import bot.analysis.pipeline as pipeline  # noqa: E402
+from bot.analysis import warm_up  # noqa: E402
 from bot.analysis.regions import hidden_elements  # noqa: E402
 
 try:
@@ -109,6 +110,7 @@ def ceiling(pages: list[tuple[str, str, str]], rounds: int) -> int:
         print("--ceiling compares with trafilatura, which is not installed")
         return 1
     pipeline.scan_links = _lexbor_calls_of_the_link_scan
+    warm_up()
     ours, theirs = interleaved(
         pages,
         lambda html, url: pipeline.analyze(html, url, target=TARGET, keyword=KEYWORD),
@@ -140,6 +142,8 @@ def main() -> int:
             raise SystemExit(f"{module.__name__} no longer has {name}: update STAGES")
         setattr(module, name, _wrap(spent, label, original))
 
+    # Steady state, as analysis_speed.py measures it: textstat's import is not charged to a stage.
+    warm_up()
     pipeline.analyze(pages[0][2], pages[0][1], target=TARGET, keyword=KEYWORD)
     spent.clear()
     totals: list[float] = []

@@ -17,7 +17,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from bot.analysis import PageContext, Report, analyze
+from bot.analysis import PageContext, Report, analyze, warm_up
 from bot.analysis import RobotsResult as RobotsVerdict
 from bot.fetch import FetchError, RobotsResult, SafeFetcher, normalize_url
 from bot.settings import AnalysisSettings, FetchSettings
@@ -132,7 +132,7 @@ class LinkChecker:
         self.rank_list = rank_list
         self._own_executor = executor is None
         self.executor = executor or ThreadPoolExecutor(
-            max_workers=analysis_settings.workers, thread_name_prefix="analysis"
+            max_workers=analysis_settings.workers, thread_name_prefix="analysis", initializer=warm_up
         )
 
     def close(self) -> None:

@@ -3,6 +3,8 @@
     from bot.analysis import analyze
     report = analyze(html, url, target="example.com", keyword="running shoes", context=None)
     report.to_dict()  # the JSON contract; Report.from_dict() rebuilds it
+
+Call warm_up() once where analysis workers start: it imports what the first page would otherwise.
 """
 
 from bot.analysis.context import PageContext, RobotsResult
@@ -18,6 +20,7 @@ from bot.analysis.report import (
     Report,
     Risk,
 )
+from bot.analysis.text_stats import warm_up
 
 __all__ = [
     "ANCHOR_CLASSES",
@@ -32,4 +35,5 @@ __all__ = [
     "Risk",
     "RobotsResult",
     "analyze",
+    "warm_up",
 ]

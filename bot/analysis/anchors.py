@@ -111,8 +111,9 @@ def _text_facts(text: str, is_image: bool, keyword: Keyword | None) -> tuple[str
         return "naked_url", "", "", False
     if normal in GENERIC_ANCHORS:
         return "generic", "", "", False
-    words = normal.split()
-    if 1 < len(words) <= MAX_GENERIC_WORDS and GENERIC_ANCHOR_WORDS.issuperset(words):
+    # `normal` is single-spaced: its word count is its spaces plus one, so a headline-length
+    # anchor is not split only to learn it is too long to be generic.
+    if 0 < normal.count(" ") < MAX_GENERIC_WORDS and GENERIC_ANCHOR_WORDS.issuperset(normal.split()):
         return "generic", "", "", False
     compact = normal.replace(" ", "")
     kw_normal, kw_compact, kw_terms, kw_gates = _keyword_forms(keyword) if keyword is not None else _NO_KEYWORD
@@ -133,7 +134,7 @@ def _text_facts(text: str, is_image: bool, keyword: Keyword | None) -> tuple[str
 
 
 def _with_plain(cls: str, normal: str, keyword_itself: bool) -> tuple[str, str, str, bool]:
-    plain = _unaccented(normal)
+    plain = normal if normal.isascii() else _unaccented(normal)
     return cls, plain, plain.replace(" ", ""), keyword_itself
 
 

@@ -11,7 +11,7 @@ from bot.analysis.content import DROP_ATTR, MAIN_ATTR, MainContent
 from bot.analysis.content_links import ArticleLinks
 from bot.analysis.hiding import HidingRule, apply_rules, explain_rule, hiding_rules
 from bot.analysis.keyword import Keyword
-from bot.analysis.regions import MARKED, PathClassifier, hidden_elements
+from bot.analysis.regions import _SKIP_TAGS, MARKED, MAX_DEPTH, PathClassifier, hidden_elements
 from bot.analysis.report import Link, rel_tokens
 from bot.analysis.urls import Target, brand_of, host_of, registrable_domain, resolve_href
 
@@ -21,6 +21,7 @@ MAX_IMAGE_DEPTH = 12  # an image deeper than this inside its link is not looked 
 MAX_FIGURE_CLIMB = 64  # from a picture link up to the article: deeper nesting is not a figure of it
 
 _LINKS_AND_MARKS = "a[href], area[href], " + MARKED
+_PICTURE_TAGS = frozenset({"img", "svg", "picture"})
 _new_object = object.__new__
 _set_attr = object.__setattr__
 
@@ -61,9 +62,12 @@ def _image_alt(link: LexborNode, link_id: int) -> str | None:
     enclosing link is this one ("" for an svg/picture or alt-less img), None when it holds none.
 
     Asked only for links without text (a handful per page), which is far cheaper than one
-    whole-page query for every image in a link."""
+    whole-page query for every image in a link. The link's few descendants are walked rather
+    than queried: a query compiles its selector on every call, which costs more than the walk."""
     found: str | None = None
-    for img in link.css("img, svg, picture"):
+    for img in link.traverse(include_text=False):
+        if img.tag not in _PICTURE_TAGS:
+            continue
         cur = img.parent
         for _ in range(MAX_IMAGE_DEPTH):
             if cur is None:
@@ -123,7 +127,8 @@ def scan_links(
     classify = classify_anchor_fast
     # The classifier's memo and special set, read directly: the place of a link is mostly one
     # dict look-up of its parent's state, which a method call per link would double.
-    memo_get = classifier.memo.get
+    memo = classifier.memo
+    memo_get = memo.get
     special = classifier.special
     root_state = classifier.root
     state_of = classifier.state_of
@@ -137,6 +142,9 @@ def scan_links(
     host_cache: dict[str, tuple[str, str, bool]] = {}
     # rel values repeat too ("nofollow", "noopener noreferrer").
     rel_cache: dict[str, tuple[str, ...]] = {}
+    # And whole anchors: a menu repeated in the footer, "Read more" to the same site. The class
+    # depends on the text, whether it is an image, and the link's brand (the keyword is the page's).
+    class_cache: dict[tuple[str, bool, str], str] = {}
     for node, attrs, tag, mid in found[:MAX_LINKS] if total > MAX_LINKS else found:
         raw = attrs.get("href") or ""
         resolved = resolved_cache.get(raw, False)
@@ -185,9 +193,22 @@ def scan_links(
         if parent is None:
             state = root_state
         else:
-            state = memo_get(parent.mem_id)
+            parent_id = parent.mem_id
+            state = memo_get(parent_id)
             if state is None:
-                state = state_of(parent)
+                # Most links sit in a <p>, <li> or <span> of their own that marks nothing and so
+                # has its parent's state: look that up here, without a walk (as state_of would).
+                if parent.tag in _SKIP_TAGS and parent_id not in special:
+                    grand = parent.parent
+                    if grand is None:
+                        state = root_state
+                    else:
+                        state = memo_get(grand.mem_id)
+                        if state is None:
+                            state = state_of(grand, MAX_DEPTH - 1)
+                    memo[parent_id] = state
+                else:
+                    state = state_of(parent)
         if mid in special:
             state = step(state, mid, tag, node)
         placed = state[0]
@@ -198,6 +219,10 @@ def scan_links(
             placed = "content"
         hidden_by = state[1]
         hidden_reason = None if hidden_by is None else hidden_get(hidden_by, "hidden")
+        anchor_key = (text, is_image, brand)
+        anchor_class = class_cache.get(anchor_key)
+        if anchor_class is None:
+            anchor_class = class_cache[anchor_key] = classify(text, is_image, brand, keyword)
         # A Link per link: filling its __dict__ in one go costs half of the frozen dataclass'
         # __init__ (which sets each of its seven fields through object.__setattr__).
         link = _new_object(Link)
@@ -207,7 +232,7 @@ def scan_links(
             {
                 "href": url,
                 "anchor_text": text,
-                "anchor_class": classify(text, is_image, brand, keyword),
+                "anchor_class": anchor_class,
                 "rel": rels,
                 "placement": placed,
                 "internal": internal,

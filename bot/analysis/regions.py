@@ -71,17 +71,26 @@ def region_of_names(names: str) -> str | None:
     if _HINT_RE.search(names.lower()) is None:
         return None  # most class names: no region word anywhere, skip the splitting
     best: str | None = None
-    for token in names.split():
-        parts = _SPLIT.split(_CAMEL.sub(r"\1 \2", token).lower())
-        kinds = [_WORD_REGION[p] for p in parts if p in _WORD_REGION]
-        if not kinds or any(p in _LOCAL_PARTS for p in parts):
-            continue
-        for kind in kinds:
-            if best is None or _PRIORITY[kind] < _PRIORITY[best]:
-                best = kind
-    if best is None and "respond" in names.split():
+    tokens = names.split()
+    for token in tokens:
+        kind = _token_region(token)
+        if kind is not None and (best is None or _PRIORITY[kind] < _PRIORITY[best]):
+            best = kind
+    if best is None and "respond" in tokens:
         best = "comments"  # WordPress' comment form: id="respond"
     return best
+
+
+@lru_cache(maxsize=8192)
+def _token_region(token: str) -> str | None:
+    """The most specific region one class/id token names ("site-footer" → footer), None for a part
+    of an article or widget ("entry-footer"). Cached apart from the whole class string: the same
+    tokens ("menu-item", "widget") come back in many different class strings."""
+    parts = _SPLIT.split(_CAMEL.sub(r"\1 \2", token).lower())
+    kinds = [_WORD_REGION[p] for p in parts if p in _WORD_REGION]
+    if not kinds or any(p in _LOCAL_PARTS for p in parts):
+        return None
+    return min(kinds, key=_PRIORITY.__getitem__)
 
 
 @lru_cache(maxsize=8192)
@@ -205,7 +214,9 @@ class PathClassifier:
             state = self.step(state, mid, tag, node)
         return state[0], state[1]
 
-    def state_of(self, node: LexborNode) -> _State:
+    def state_of(self, node: LexborNode, max_depth: int = MAX_DEPTH) -> _State:
+        """`max_depth`: elements walked up before giving up (the link scan, which looked at the
+        link's parent itself, asks for the grandparent's state with one less)."""
         memo = self.memo
         special = self.special
         chain: list[tuple[LexborNode, int, str]] = []
@@ -217,7 +228,7 @@ class PathClassifier:
             if state is not None:
                 break
             tag = cur.tag or ""
-            if tag in _STOP_TAGS or len(chain) >= MAX_DEPTH:
+            if tag in _STOP_TAGS or len(chain) >= max_depth:
                 state = self.root if mid not in self._hidden else (self._outside, mid, False, None, None, False, False)
                 memo[mid] = state
                 break
@@ -230,7 +241,22 @@ class PathClassifier:
             if mid in special:
                 state = self.step(state, mid, tag, n)
             elif tag not in _SKIP_TAGS:
-                kind = _region_of_element(tag, n.attributes)
+                # _region_of_element, inlined (it runs for every distinct ancestor of a link).
+                attrs = n.attributes
+                cls = attrs.get("class")
+                ident = attrs.get("id")
+                if cls:
+                    kind = region_of_names(f"{cls} {ident}" if ident else cls)
+                else:
+                    kind = region_of_names(ident) if ident else None
+                if kind != "comments":
+                    by_tag = _TAG_REGION.get(tag)
+                    if by_tag:
+                        kind = by_tag
+                    else:
+                        role = attrs.get("role")
+                        if role:
+                            kind = _ROLE_REGION.get(role.strip().lower()) or kind
                 if kind:
                     state = self.step(state, mid, tag, n, kind)
             memo[mid] = state

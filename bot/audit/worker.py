@@ -13,7 +13,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.analysis import Link, PageContext, RankList, RobotsResult
+from bot.analysis import Link, PageContext, RankList, RobotsResult, warm_up
 from bot.analysis.factors.common import primary_target
 from bot.audit.rows import Analysed
 from bot.checking import analyze_page
@@ -52,6 +52,7 @@ def init_worker(rank_list_path: str | None, ignore_sigint: bool = True) -> None:
         # so the workers must not die mid-page with a traceback of their own.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _rank_list = RankList.load(Path(rank_list_path)) if rank_list_path else None
+    warm_up()
 
 
 def analyse_job(job: PageJob) -> Analysed:

@@ -144,7 +144,7 @@ def paid_disclosure(inp: Inputs) -> str | None:
         for phrase in phrases:
             if phrase in low:
                 return f"'{phrase.strip()}' in {where}"
-    low = " ".join(low_main.split())
+    low = " ".join(inp.main_words_lower)  # the main text's tokens, split once per page
     for phrase in SELF_DISCLOSURE_PHRASES:
         if phrase in low:
             return f"'{phrase}' in the article"
@@ -155,7 +155,7 @@ def affiliate_disclosure(inp: Inputs) -> str | None:
     """The affiliate wording and where it was found, when the article or a disclosure note says
     the page's links earn it a commission (or the article holds an affiliate box: "Available from
     Amazon")."""
-    low = " ".join(inp.main_text_lower.split())
+    low = " ".join(inp.main_words_lower)
     for phrase in AFFILIATE_PHRASES:
         if phrase in low:
             return f"'{phrase}' in the article"

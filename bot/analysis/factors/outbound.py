@@ -25,8 +25,7 @@ FARM_WORDS_PER_SITE = 20
 
 
 def outbound_links(inp: Inputs, signals: set[str]) -> Factor:
-    links = inp.scan.links
-    external = [s for s in links if not s.link.internal]
+    external = inp.external_links
     in_content = [s for s in external if s.link.placement == "content"]
     # A directory's table or list of links may not be read as the article; wherever it sits
     # outside the site's own frame (navigation, header, footer, sidebar, comments) it is the page.

@@ -91,7 +91,7 @@ def footprints(inp: Inputs) -> list[tuple[str, bool]]:
     metric = _link_metric(inp.page_text) or _link_metric(inp.facts.title)
     if metric:
         found.append((f"'{metric}' (link metrics for sale)", True))
-    internal = "\n".join(s.link.href.lower() for s in inp.scan.links if s.link.internal)
+    internal = "\n".join([s.link.href.lower() for s in inp.internal_links])
     m2 = LINK_SELLING_HREF.search(internal) if any(map(internal.__contains__, LINK_SELLING_HREF_GATES)) else None
     if m2:
         line_start = internal.rfind("\n", 0, m2.start()) + 1
@@ -109,7 +109,7 @@ def is_link_seller(prints: list[tuple[str, bool]]) -> bool:
 
 
 def _identity_signals(inp: Inputs) -> tuple[bool, bool, bool]:
-    internal = [s.link for s in inp.scan.links if s.link.internal]
+    internal = [s.link for s in inp.internal_links]
     # Link hrefs are absolute: dropping "scheme://host" from each line leaves the paths (an empty
     # line for a bare host, which no pattern below matches, just like "/").
     path_blob = _SCHEME_AND_HOST.sub("", "\n".join([link.href for link in internal]))
