@@ -132,8 +132,12 @@ class LinkChecker:
         self.rank_list = rank_list
         self._own_executor = executor is None
         self.executor = executor or ThreadPoolExecutor(
-            max_workers=analysis_settings.workers, thread_name_prefix="analysis", initializer=warm_up
+            max_workers=analysis_settings.workers, thread_name_prefix="analysis"
         )
+        if self._own_executor:
+            # Now, in the background, rather than as the first check's thread initializer: the
+            # imports take about a second, which a check with a short time limit must not pay.
+            self.executor.submit(warm_up)
 
     def close(self) -> None:
         if self._own_executor:
