@@ -15,5 +15,5 @@ Writing a repository that works on both engines:
   guard SELECT whose row must not change before the commit (PostgreSQL runs writers concurrently;
   SQLite has one writer), `ilike` for a case-insensitive LIKE, `no_index` for SQLite's "+" hint.
 - Rows index by position and by name on both engines; `tuple(row)` gives the values.
-- Tests: take the `db` fixture of tests/unit/storage/conftest.py, which runs each test on both.
+- Tests: take the `db` fixture of tests/unit/conftest.py, which runs each test on both.
 """

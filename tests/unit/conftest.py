@@ -12,7 +12,8 @@ from tests.pg import fresh_database
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """The vote path's tests run on both engines (see tests/unit/storage/conftest.py)."""
+    """Every test that takes `db` runs on both engines: a fresh SQLite file, and a fresh database
+    on the session's PostgreSQL server (tests/pg.py), both migrated by Database.open."""
     async with AsyncExitStack() as stack:
         if request.param == "sqlite":
             target = str(tmp_path / "test.sqlite3")
