@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import contextlib
 import io
-import os
 import shutil
 import signal
 import sys
@@ -19,6 +18,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from bot.cli_pipes import silence_stdout
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
@@ -57,19 +58,6 @@ def _open_input(name: str) -> Iterator[IO[bytes]]:
         raise AuditCliError(f"cannot read {name}: {exc.strerror}") from None
     with handle:
         yield handle
-
-
-def _silence_stdout() -> None:
-    # The interpreter flushes stdout again at exit and would report the broken pipe a second time;
-    # pointing the descriptor at devnull lets that flush succeed quietly.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, sys.stdout.fileno())
-        finally:
-            os.close(devnull)
-    except (OSError, ValueError):
-        pass
 
 
 class _Progress:
@@ -208,7 +196,7 @@ async def run_audit_cli(args: argparse.Namespace, settings: Any) -> int:
                 writer.close()
             executor.shutdown(wait=True, cancel_futures=True)
             if broken_pipe:
-                _silence_stdout()
+                silence_stdout()
             else:
                 out.flush()
             if args.output is not None:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
+from bot.cli_pipes import silence_stdout
 from bot.history.export import (
     export_audits_csv,
     export_disavow,
@@ -128,19 +129,6 @@ def _open_sink(path: Path) -> BinaryIO:
     return open(path, "wb")  # closed by the caller's with-block
 
 
-def _silence_stdout() -> None:
-    # The interpreter flushes stdout again at exit and would print a second BrokenPipeError;
-    # pointing the descriptor at devnull lets that flush succeed quietly.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, sys.stdout.fileno())
-        finally:
-            os.close(devnull)
-    except (OSError, ValueError):  # stdout is not a real file (a test's capture): nothing to do
-        pass
-
-
 async def run_history(args: argparse.Namespace) -> int:
     """Write the export to stdout or --output; returns the exit code."""
     try:
@@ -183,7 +171,7 @@ async def run_history(args: argparse.Namespace) -> int:
                 # The reader stopped early (`| head`): its choice, not a failed export, so no
                 # error line and exit 0, within the documented codes and without failing a
                 # `set -o pipefail` script.
-                _silence_stdout()
+                silence_stdout()
             return EXIT_OK
         output = Path(args.output)
         partial = output.with_name(output.name + ".part")
