@@ -156,11 +156,11 @@ def main() -> int:
         their_times = [statistics.median(runs) for runs in their_runs]
         t50, t99, tmean = stats(their_times)
         print(f"trafilatura.extract p50 {t50:7.2f} ms   p99 {t99:7.2f} ms   mean {tmean:7.2f} ms")
-        print(f"ratio (trafilatura / ours): mean {tmean / omean:.1f}x   p50 {t50 / o50:.1f}x")
+        print(f"ratio (trafilatura / ours): mean {tmean / omean:.2f}x   p50 {t50 / o50:.2f}x")
         per_round = [
             sum(runs[r] for runs in their_runs) / sum(runs[r] for runs in our_runs) for r in range(rounds)
         ]
-        print("ratio of the means, round by round: " + " ".join(f"{x:.1f}x" for x in per_round))
+        print("ratio of the means, round by round: " + " ".join(f"{x:.2f}x" for x in per_round))
     else:
         print("trafilatura not installed: no comparison")
 

@@ -38,7 +38,6 @@ from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 import bot.analysis.links as links_module  # noqa: E402
 import bot.analysis.pipeline as pipeline  # noqa: E402
 from bot.analysis import warm_up  # noqa: E402
-from bot.analysis.regions import hidden_elements  # noqa: E402
 
 try:
     from bench.analysis_speed import KEYWORD, TARGET, clear_our_caches, interleaved, load_pages
@@ -57,7 +56,7 @@ STAGES: tuple[tuple[str, object, str], ...] = (
     ("main content", pipeline, "find_main_content"),
     ("page facts (head, headings, byline)", pipeline, "read_page"),
     ("links", pipeline, "scan_links"),
-    ("  inline-hidden elements and <style> texts", links_module, "hidden_elements"),
+    ("  inline-hidden elements, <style> texts", links_module, "note_hiding"),
     ("  <style> hiding rules read", links_module, "hiding_rules"),
     ("  <style> hiding rules applied", links_module, "apply_rules"),
     ("text figures", pipeline, "figures"),
@@ -92,12 +91,17 @@ def _wrap(spent: dict[str, float], label: str, fn: Callable[..., object]) -> Cal
 def _lexbor_calls_of_the_link_scan(tree: LexborHTMLParser, **_: object) -> links_module.LinkScan:
     """What scan_links asks of lexbor (its queries, each link's attributes and text, the <style>
     rules read and applied), without its per-link Python work; reports no links."""
-    _, styles = hidden_elements(tree)
+    hidden: dict[int, str] = {}
+    styles: list[str] = []
+    for node in tree.css(links_module._LINKS_MARKS_AND_HIDING):
+        attrs = node.attributes
+        tag = node.tag or ""
+        if tag in links_module._LINK_TAGS:
+            node.text(deep=True, separator=" ")
+        if tag == "style" or "style" in attrs or "hidden" in attrs:
+            links_module.note_hiding(node, tag, attrs, hidden, styles)
     rules, capped = links_module.hiding_rules(styles)
     links_module.apply_rules(tree, rules)
-    for node in tree.css(links_module._LINKS_AND_MARKS):
-        _ = node.attributes
-        node.text(deep=True, separator=" ")
     return links_module.LinkScan(
         links=[], total_found=0, other_hrefs=[], style_rules=rules, style_rules_capped=capped, main_found=True
     )

@@ -138,28 +138,33 @@ def _strip_comments(css: str) -> str:
     return " ".join(parts)
 
 
-# A site's pages carry the same <style> blocks: what each block hides is read once per process.
-# Only blocks up to CACHED_STYLE_CHARS are kept, and at most CACHED_STYLES of them.
-CACHED_STYLE_CHARS = 50_000
+# A site's pages carry the same <style> blocks, framework stylesheets of hundreds of kilobytes
+# among them: what each block hides is read once per process. A block is looked up by its length
+# and its ends (hashing the whole text would cost a pass over it on every page) and confirmed
+# equal in full. At most CACHED_STYLES blocks and CACHED_STYLE_CHARS characters are kept.
+CACHED_STYLE_CHARS = 4_000_000
 CACHED_STYLES = 128
-_style_cache: dict[str, tuple[tuple[str, str], ...]] = {}
+_STYLE_KEY_CHARS = 64
+_style_cache: dict[tuple[int, str, str], tuple[str, tuple[tuple[str, str], ...]]] = {}
 
 
 def _hiding_selector_lists(text: str) -> tuple[tuple[str, str], ...]:
     """(selector list, reason) of the top-level rules of one <style> text that hide elements."""
-    found = _style_cache.get(text)
-    if found is not None:
-        return found
+    key = (len(text), text[:_STYLE_KEY_CHARS], text[-_STYLE_KEY_CHARS:])
+    cached = _style_cache.get(key)
+    if cached is not None and cached[0] == text:
+        return cached[1]
     css = _strip_comments(text)
     found = tuple(
         (selector_list, reason)
         for selector_list, body in _hiding_blocks(css)
         if (reason := hiding_reason(body)) is not None
     )
-    if len(text) <= CACHED_STYLE_CHARS:
-        if len(_style_cache) >= CACHED_STYLES:
+    if len(text) <= CACHED_STYLE_CHARS // 4:
+        kept = sum(len(t) for t, _ in _style_cache.values())
+        if len(_style_cache) >= CACHED_STYLES or kept + len(text) > CACHED_STYLE_CHARS:
             _style_cache.clear()
-        _style_cache[text] = found
+        _style_cache[key] = (text, found)
     return found
 
 

@@ -11,7 +11,7 @@ from bot.analysis.content import DROP_ATTR, MAIN_ATTR, MainContent
 from bot.analysis.content_links import ArticleLinks
 from bot.analysis.hiding import HidingRule, apply_rules, explain_rule, hiding_rules
 from bot.analysis.keyword import Keyword
-from bot.analysis.regions import _SKIP_TAGS, MARKED, MAX_DEPTH, PathClassifier, hidden_elements
+from bot.analysis.regions import _SKIP_TAGS, HIDING_QUERY, MARKED, MAX_DEPTH, PathClassifier, note_hiding
 from bot.analysis.report import Link, rel_tokens
 from bot.analysis.urls import Target, brand_of, host_of, registrable_domain, resolve_href
 
@@ -20,7 +20,8 @@ MAX_ANCHOR_CHARS = 300
 MAX_IMAGE_DEPTH = 12  # an image deeper than this inside its link is not looked for
 MAX_FIGURE_CLIMB = 64  # from a picture link up to the article: deeper nesting is not a figure of it
 
-_LINKS_AND_MARKS = "a[href], area[href], " + MARKED
+_LINKS_MARKS_AND_HIDING = f"a[href], area[href], {MARKED}, {HIDING_QUERY}"
+_LINK_TAGS = frozenset({"a", "area"})
 _PICTURE_TAGS = frozenset({"img", "svg", "picture"})
 _new_object = object.__new__
 _set_attr = object.__setattr__
@@ -97,26 +98,29 @@ def scan_links(
     page_site = registrable_domain(host_of(page_url))
     base_host = host_of(base)
 
-    hidden, style_texts = hidden_elements(tree)
-    rules, rules_capped = hiding_rules(style_texts)
-    for mid, reason in apply_rules(tree, rules).items():
-        hidden.setdefault(mid, reason)
-    # Links and the content marks in one walk of the page. A node matching several selectors of
-    # the list comes once per selector, in a row: only the first is kept.
+    # Links, the content marks and what hides elements, in one walk of the page. A node matching
+    # several selectors of the list comes once per selector, in a row: only the first is kept.
+    hidden: dict[int, str] = {}
+    style_texts: list[str] = []
     found: list[tuple[LexborNode, dict[str, str | None], str, int]] = []
     marks: list[tuple[LexborNode, dict[str, str | None]]] = []
     last_mid = -1
-    for node in tree.css(_LINKS_AND_MARKS):
+    for node in tree.css(_LINKS_MARKS_AND_HIDING):
         mid = node.mem_id
         if mid == last_mid:
             continue
         last_mid = mid
         attrs = node.attributes
         tag = node.tag or ""
-        if (tag == "a" or tag == "area") and "href" in attrs:
+        if tag in _LINK_TAGS and "href" in attrs:
             found.append((node, attrs, tag, mid))
         if MAIN_ATTR in attrs or DROP_ATTR in attrs:
             marks.append((node, attrs))
+        if tag == "style" or "style" in attrs or "hidden" in attrs:
+            note_hiding(node, tag, attrs, hidden, style_texts)
+    rules, rules_capped = hiding_rules(style_texts)
+    for mid, reason in apply_rules(tree, rules).items():
+        hidden.setdefault(mid, reason)
     classifier = PathClassifier(tree, main.nodes, hidden, marks)
     total = len(found)
     links: list[ScannedLink] = []

@@ -8,10 +8,13 @@ from selectolax.lexbor import LexborHTMLParser
 
 from bot.analysis.report import rel_tokens
 
+# Every selector of the list is matched against every element of the page, so the list is kept
+# short: all metas (those without a name or property are skipped below), and one "discl" test per
+# attribute for disclosures and disclaimers, told apart in Python.
 _QUERY = (
-    "title, meta[name], meta[property], meta[http-equiv], link[rel], base[href], h1, h2, h3, "
-    "[itemprop=author], [rel~=author], [class*=byline i], [class*=author i], [class*=disclos i], [id*=disclos i], "
-    "[class*=disclaim i], [id*=disclaim i], script[type='application/ld+json']"
+    "title, meta, link[rel], base[href], h1, h2, h3, "
+    "[itemprop=author], [rel~=author], [class*=byline i], [class*=author i], [class*=discl i], [id*=discl i], "
+    "script[type='application/ld+json']"
 )
 MAX_TEXT = 2000
 
@@ -80,7 +83,8 @@ def read_page(tree: LexborHTMLParser) -> PageFacts:
             if '"author"' in (node.text() or "")[:200_000]:
                 author.append("schema.org author (JSON-LD)")
         else:
-            names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+            cls = (attrs.get("class") or "").lower()
+            names = f"{cls} {attrs.get('id') or ''}".lower()
             if "disclos" in names or "disclaim" in names:
                 if len(disclosures) < 10:
                     disclosures.append(_clean(node.text(separator=" "), 500))
@@ -89,10 +93,11 @@ def read_page(tree: LexborHTMLParser) -> PageFacts:
                 author.append("schema.org author (microdata)")
             elif "author" in rel_tokens(attrs.get("rel")):
                 author.append("rel=author link")
-            else:
+            elif "byline" in cls or "author" in cls:
                 text = _clean(node.text(separator=" "), 80)
                 if text:
                     author.append(f"byline: {text}")
+            # else: only "discl" matched (a "disclination" class): neither disclosure nor author
     return PageFacts(
         title=title or og_title,
         description=description,

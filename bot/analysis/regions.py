@@ -297,24 +297,34 @@ class PathClassifier:
         return (where, hidden_by, in_main, outer, inner, comments, dropped)
 
 
-def hidden_elements(tree: LexborHTMLParser) -> tuple[dict[int, str], list[str]]:
-    """(mem_id → reason for inline-hidden elements, texts of <style> blocks), in one query."""
+# Elements that hide themselves or hold page CSS: queried with the links in one walk of the page.
+HIDING_QUERY = "style, [style], [hidden]"
+
+
+def note_hiding(node: LexborNode, tag: str, attrs: dict[str, str | None], hidden: dict[int, str], styles: list[str]) -> None:
+    """Record what one element of HIDING_QUERY says: its <style> text, or why it hides itself."""
     from bot.analysis.hiding import hiding_reason
 
-    hidden: dict[int, str] = {}
-    styles: list[str] = []
-    for node in tree.css("style, [style], [hidden]"):
-        tag = node.tag
-        if tag == "style":
-            styles.append(node.text(deep=True) or "")
-            continue
-        attrs = node.attributes
-        if "hidden" in attrs and tag != "input":
-            hidden[node.mem_id] = "hidden attribute"
-            continue
+    if tag == "style":
+        styles.append(node.text(deep=True) or "")
+    elif "hidden" in attrs and tag != "input":
+        hidden[node.mem_id] = "hidden attribute"
+    else:
         style = attrs.get("style")
         if style:
             reason = hiding_reason(style)
             if reason:
                 hidden[node.mem_id] = f"inline style {reason}"
+
+
+def hidden_elements(tree: LexborHTMLParser) -> tuple[dict[int, str], list[str]]:
+    """(mem_id → reason for inline-hidden elements, texts of <style> blocks), in one query."""
+    hidden: dict[int, str] = {}
+    styles: list[str] = []
+    last_mid = -1
+    for node in tree.css(HIDING_QUERY):
+        mid = node.mem_id
+        if mid != last_mid:
+            last_mid = mid
+            note_hiding(node, node.tag or "", node.attributes, hidden, styles)
     return hidden, styles

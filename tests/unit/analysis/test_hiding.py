@@ -34,3 +34,25 @@ def test_rule_count_is_capped():
     css = "".join(f".r{i}{{display:none}}" for i in range(800))
     rules, capped = hiding_rules([css])
     assert len(rules) == 500 and capped
+
+
+def test_a_framework_stylesheet_is_read_once_and_never_mistaken_for_a_lookalike(monkeypatch):
+    from bot.analysis import hiding
+
+    hiding._style_cache.clear()
+    filler = "".join(f".f{i}{{color:red}}" for i in range(8_000))  # a big stylesheet, as frameworks ship
+    big = ".head{display:none}" + filler + ".x{display:none}" + filler + ".tail{display:none}"
+    lookalike = big.replace(".x{display:none}", ".y{display:none}")  # same length, same ends
+    assert len(big) > 50_000 and len(lookalike) == len(big)
+    first = [r.selector for r in hiding_rules([big])[0]]
+    assert first == [".head", ".x", ".tail"]
+
+    # The same text again (a new string, as the next page of the site gives): no second scan.
+    def no_scan(css):
+        raise AssertionError("scanned again")
+
+    monkeypatch.setattr(hiding, "_hiding_blocks", no_scan)
+    assert [r.selector for r in hiding_rules([(big + " ")[:-1]])[0]] == first
+    monkeypatch.undo()
+    # A different stylesheet with the same length and ends is read for itself.
+    assert [r.selector for r in hiding_rules([lookalike])[0]] == [".head", ".y", ".tail"]
