@@ -18,13 +18,14 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 MAX_STYLE_RULES = 500
 MAX_STYLE_CHARS = 400_000
 
-_DISPLAY_NONE = re.compile(r"(?:^|;|\s)display\s*:\s*none\b")
-_VISIBILITY = re.compile(r"(?:^|;|\s)visibility\s*:\s*(?:hidden|collapse)\b")
-_FONT_ZERO = re.compile(r"(?:^|;|\s)font-size\s*:\s*0(?:\.0+)?(?:px|em|rem|pt|%)?\s*(?:!important)?\s*(?:;|$)")
-_OPACITY_ZERO = re.compile(r"(?:^|;|\s)opacity\s*:\s*0(?:\.0+)?\s*(?:!important)?\s*(?:;|$)")
-_POSITIONED = re.compile(r"(?:^|;|\s)position\s*:\s*(?:absolute|fixed)")
-_OFFSCREEN = re.compile(r"(?:^|;|\s)(?:left|top|right|margin-left|margin-top)\s*:\s*-\s*(\d{3,})(?:\.\d+)?\s*(?:px|em|rem|pt)")
-_TEXT_INDENT = re.compile(r"(?:^|;|\s)text-indent\s*:\s*-\s*(\d{3,})(?:\.\d+)?\s*(?:px|em|rem|pt)")
+# CSS whitespace, digits and case are ASCII only (a no-break space is no CSS whitespace).
+_DISPLAY_NONE = re.compile(r"(?:^|;|\s)display\s*:\s*none\b", re.ASCII)
+_VISIBILITY = re.compile(r"(?:^|;|\s)visibility\s*:\s*(?:hidden|collapse)\b", re.ASCII)
+_FONT_ZERO = re.compile(r"(?:^|;|\s)font-size\s*:\s*0(?:\.0+)?(?:px|em|rem|pt|%)?\s*(?:!important)?\s*(?:;|$)", re.ASCII)
+_OPACITY_ZERO = re.compile(r"(?:^|;|\s)opacity\s*:\s*0(?:\.0+)?\s*(?:!important)?\s*(?:;|$)", re.ASCII)
+_POSITIONED = re.compile(r"(?:^|;|\s)position\s*:\s*(?:absolute|fixed)", re.ASCII)
+_OFFSCREEN = re.compile(r"(?:^|;|\s)(?:left|top|right|margin-left|margin-top)\s*:\s*-\s*(\d{3,})(?:\.\d+)?\s*(?:px|em|rem|pt)", re.ASCII)
+_TEXT_INDENT = re.compile(r"(?:^|;|\s)text-indent\s*:\s*-\s*(\d{3,})(?:\.\d+)?\s*(?:px|em|rem|pt)", re.ASCII)
 # A selector we can hand to lexbor: no pseudo-classes/elements (:hover menus, ::before), no @ rules.
 _UNSAFE_SELECTOR = re.compile(r"[:@\\{}]|^\s*$")
 
@@ -68,38 +69,43 @@ class HidingRule:
 # each candidate rule body is confirmed with `hiding_reason`. Every hiding value starts with n, h,
 # c, 0 or "-": the look-ahead on that first rejects about two colons in three before any of the six
 # look-behinds is tried (a third less time on a big stylesheet).
+#
+# The scan runs on the stylesheet's UTF-8 bytes: one non-ASCII character (an arrow in a
+# `content:` value, a font's name) makes a Python string two bytes a character, and every regex
+# step, find and count slower; in bytes they stay one byte and memchr-fast. CSS itself is ASCII
+# where it matters: its property names, case folding and whitespace are ASCII only, which bytes
+# patterns match exactly (a no-break space before the colon is no CSS whitespace).
 _HIDE_HINT = re.compile(
-    r":(?=\s*[nhc0-])"
-    r"(?:(?:(?<=[yY]:)|(?<=[yY]\s:))\s*(?:none|hidden|collapse|0(?![.\d]*[1-9]))"
-    r"|(?:(?<=[eE]:)|(?<=[eE]\s:))\s*0(?![.\d]*[1-9])"
-    r"|(?:(?<=[tTpP]:)|(?<=[tTpP]\s:))\s*-\s*\d{3})",
+    rb":(?=\s*[nhc0-])"
+    rb"(?:(?:(?<=[yY]:)|(?<=[yY]\s:))\s*(?:none|hidden|collapse|0(?![.\d]*[1-9]))"
+    rb"|(?:(?<=[eE]:)|(?<=[eE]\s:))\s*0(?![.\d]*[1-9])"
+    rb"|(?:(?<=[tTpP]:)|(?<=[tTpP]\s:))\s*-\s*\d{3})",
     re.IGNORECASE,
 )
-_HIDE_PROPS = ("display", "visibility", "font-size", "opacity", "text-indent", "left", "top", "right")
+_HIDE_PROPS = (b"display", b"visibility", b"font-size", b"opacity", b"text-indent", b"left", b"top", b"right")
 
 
-def _hiding_blocks(css: str) -> list[tuple[str, str]]:
+def _hiding_blocks(css: bytes) -> list[tuple[bytes, bytes]]:
     """(selector list, declarations) of top-level rules that contain a hiding hint.
 
     Only the hits are visited (found by one C-level regex pass); brace depth between hits is
-    counted with str.count, so the whole thing stays linear in the CSS size.
+    counted with bytes.count, so the whole thing stays linear in the CSS size.
     """
-    low = css
-    out: list[tuple[str, str]] = []
+    out: list[tuple[bytes, bytes]] = []
     depth = 0
     counted_to = 0
-    for m in _HIDE_HINT.finditer(low):
+    for m in _HIDE_HINT.finditer(css):
         pos = m.start()
         if pos < counted_to:
             continue
-        if not low[max(0, pos - 12) : pos].rstrip().lower().endswith(_HIDE_PROPS):
+        if not css[max(0, pos - 12) : pos].rstrip().lower().endswith(_HIDE_PROPS):
             continue
-        open_at = low.rfind("{", 0, pos)
-        close_at = low.find("}", pos)
+        open_at = css.rfind(b"{", 0, pos)
+        close_at = css.find(b"}", pos)
         if open_at < counted_to or close_at == -1:
             continue  # malformed, or a declaration outside any rule
-        depth = max(0, depth + low.count("{", counted_to, open_at) - low.count("}", counted_to, open_at))
-        start = max(low.rfind("}", 0, open_at), low.rfind("{", 0, open_at), low.rfind(";", 0, open_at)) + 1
+        depth = max(0, depth + css.count(b"{", counted_to, open_at) - css.count(b"}", counted_to, open_at))
+        start = max(css.rfind(b"}", 0, open_at), css.rfind(b"{", 0, open_at), css.rfind(b";", 0, open_at)) + 1
         if depth == 0:
             out.append((css[start:open_at].strip(), css[open_at + 1 : close_at]))
         # The rule's own braces cancel out: depth after its "}" is what it was before its "{".
@@ -107,27 +113,20 @@ def _hiding_blocks(css: str) -> list[tuple[str, str]]:
     return out
 
 
-def _comment_start(css: str, pos: int) -> int:
-    """css.find("/*", pos), faster: a one-character find is a memchr, while a two-character one
-    steps through the text, and "/" is everywhere in CSS (URLs) where "*" is rare."""
-    star = css.find("*", pos + 1)
-    while star != -1:
-        if css[star - 1] == "/":
-            return star - 1
-        star = css.find("*", star + 1)
-    return -1
-
-
-def _strip_comments(css: str) -> str:
+def _strip_comments(css: bytes) -> bytes:
     """CSS without its /* comments */ (an unterminated one is kept): a find() per comment, where a
-    regex would step through every character inside them."""
-    parts: list[str] = []
+    regex would step through every byte inside them. A one-byte find is a memchr, and "/" is
+    everywhere in CSS (URLs) where "*" is rare: comments are found by their star."""
+    parts: list[bytes] = []
     pos = 0
     while True:
-        start = _comment_start(css, pos)
-        if start == -1:
+        star = css.find(b"*", pos + 1)
+        while star != -1 and css[star - 1] != 0x2F:  # "/"
+            star = css.find(b"*", star + 1)
+        if star == -1:
             break
-        end = css.find("*/", start + 2)
+        start = star - 1
+        end = css.find(b"*/", start + 2)
         if end == -1:
             break
         parts.append(css[pos:start])
@@ -135,17 +134,23 @@ def _strip_comments(css: str) -> str:
     if not parts:
         return css
     parts.append(css[pos:])
-    return " ".join(parts)
+    return b" ".join(parts)
 
 
 # A site's pages carry the same <style> blocks, framework stylesheets of hundreds of kilobytes
 # among them: what each block hides is read once per process. A block is looked up by its length
 # and its ends (hashing the whole text would cost a pass over it on every page) and confirmed
-# equal in full. At most CACHED_STYLES blocks and CACHED_STYLE_CHARS characters are kept.
+# equal in full. At most CACHED_STYLES blocks are kept, and CACHED_STYLE_CHARS characters (with
+# the small blocks, up to CACHED_STYLES × SMALL_STYLE_CHARS more).
 CACHED_STYLE_CHARS = 4_000_000
 CACHED_STYLES = 128
+SMALL_STYLE_CHARS = 20_000
 _STYLE_KEY_CHARS = 64
 _style_cache: dict[tuple[int, str, str], tuple[str, tuple[tuple[str, str], ...]]] = {}
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogatepass")
 
 
 def _hiding_selector_lists(text: str) -> tuple[tuple[str, str], ...]:
@@ -154,15 +159,19 @@ def _hiding_selector_lists(text: str) -> tuple[tuple[str, str], ...]:
     cached = _style_cache.get(key)
     if cached is not None and cached[0] == text:
         return cached[1]
-    css = _strip_comments(text)
+    css = _strip_comments(text.encode("utf-8", "surrogatepass"))
     found = tuple(
-        (selector_list, reason)
+        (_text(selector_list), reason)
         for selector_list, body in _hiding_blocks(css)
-        if (reason := hiding_reason(body)) is not None
+        if (reason := hiding_reason(_text(body))) is not None
     )
     if len(text) <= CACHED_STYLE_CHARS // 4:
-        kept = sum(len(t) for t, _ in _style_cache.values())
-        if len(_style_cache) >= CACHED_STYLES or kept + len(text) > CACHED_STYLE_CHARS:
+        # Small blocks are bounded by their count; the characters kept are added up only when a
+        # big one comes (rarely: one framework stylesheet a site).
+        if len(_style_cache) >= CACHED_STYLES or (
+            len(text) > SMALL_STYLE_CHARS
+            and sum(len(t) for t, _ in _style_cache.values()) + len(text) > CACHED_STYLE_CHARS
+        ):
             _style_cache.clear()
         _style_cache[key] = (text, found)
     return found

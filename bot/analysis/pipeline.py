@@ -7,7 +7,7 @@ tree walk is memoised or done by lexbor's C code, so nothing grows quadratically
 
 from __future__ import annotations
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser
 
 from bot.analysis.content import find_main_content
 from bot.analysis.context import PageContext
@@ -67,7 +67,9 @@ def analyze(
     keyword = " ".join(keyword.split()) if keyword else None
     target = target.strip() if target else None
     final_url = (context.final_url if context is not None and context.final_url else None) or url
-    tree = LexborHTMLParser(html)
+    # Without lexbor's mutation events: nothing here listens to them (they keep <selectedcontent>
+    # in step with its <select>), and building the tree skips a callback per node.
+    tree = LexborHTMLParser(html, options=LexborDocumentOptions.WO_EVENTS)
     root = tree.root
     language = language_of(
         root.attributes.get("lang") if root is not None else None,

@@ -56,3 +56,18 @@ def test_a_framework_stylesheet_is_read_once_and_never_mistaken_for_a_lookalike(
     monkeypatch.undo()
     # A different stylesheet with the same length and ends is read for itself.
     assert [r.selector for r in hiding_rules([lookalike])[0]] == [".head", ".y", ".tail"]
+
+
+def test_rules_are_read_from_stylesheets_with_other_characters_than_ascii():
+    css = '.arrow::after{content:"→ — «»"} .café, .naïve > a {display:none} .ok{color:red} #größe{visibility:hidden}'
+    rules, _ = hiding_rules([css])
+    assert [(r.selector, r.reason) for r in rules] == [
+        (".café", "display:none"), (".naïve > a", "display:none"), ("#größe", "visibility:hidden"),
+    ]
+
+
+def test_a_no_break_space_is_not_css_whitespace():
+    # Browsers drop "display\u00a0:none" as an invalid declaration: nothing is hidden.
+    assert hiding_rules([".x{display\u00a0:none}"])[0] == []
+    assert hiding_reason("display\u00a0:none") is None
+    assert hiding_reason("DISPLAY: NONE") == "display:none"
