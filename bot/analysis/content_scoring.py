@@ -13,6 +13,7 @@ hash is the node's address, so equality is only asked of the same node).
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from selectolax.lexbor import LexborNode
 
@@ -143,6 +144,9 @@ class _Scorer:
 
     def __init__(self, votes: dict[LexborNode, float]) -> None:
         self.raw = {node: score + TAG_BONUS.get(node.tag, 0.0) + class_weight(node) for node, score in votes.items()}
+        # Best raw score first, sorted once for best() and near() (a stable sort: ties keep the
+        # order the votes came in).
+        self._by_raw = sorted(self.raw.items(), key=itemgetter(1), reverse=True)
         self._final: dict[LexborNode, float] = {}
         self._comment_names: dict[int, bool] = {}
 
@@ -163,7 +167,7 @@ class _Scorer:
     def near(self, floor: float) -> list[tuple[LexborNode, float]]:
         """Nodes scoring at least ``floor`` (positive), best first."""
         found: list[tuple[LexborNode, float]] = []
-        for node, raw in sorted(self.raw.items(), key=lambda item: item[1], reverse=True):
+        for node, raw in self._by_raw:
             if raw < floor:
                 break
             score = self.final(node)
@@ -176,7 +180,7 @@ class _Scorer:
         # Link density only lowers a positive score, so once the raw score of the next node is
         # below the best final score nothing further can win.
         best: tuple[LexborNode, float] | None = None
-        for node, raw in sorted(self.raw.items(), key=lambda item: item[1], reverse=True):
+        for node, raw in self._by_raw:
             if raw <= 0 or (best is not None and raw <= best[1]):
                 break
             score = self.final(node)

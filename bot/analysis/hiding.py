@@ -213,10 +213,44 @@ def _valid(selector: str) -> bool:
     return True
 
 
+# From this many rules on (a framework stylesheet's), the page's class and id names are read
+# first and rules naming one the page lacks are left out: lexbor matches every selector of the
+# list against every element, and most framework rules name classes a page never uses.
+PREFILTER_MIN_RULES = 60
+# The class and id names a selector requires ("#nav .menu > li.hidden" → nav, menu, hidden).
+_REQUIRED_NAMES = re.compile(r"([.#])([^\s.#>+~\[\]()*,=\"':|^$]+)")
+
+
+def _names_on_page(tree: LexborHTMLParser) -> tuple[set[str], set[str]]:
+    """Lower-cased class and id names of the page's elements (lower-cased, so that quirks-mode
+    pages, where lexbor compares them case-blind, are covered too)."""
+    classes: set[str] = set()
+    for node in tree.css("[class]"):
+        value = node.attrs.get("class")
+        if value:
+            classes.update(value.lower().split())
+    ids = {value.lower() for node in tree.css("[id]") if (value := node.attrs.get("id"))}
+    return classes, ids
+
+
+def _may_match(selector: str, classes: set[str], ids: set[str]) -> bool:
+    if "[" in selector:
+        return True  # attribute values may hold dots and hashes: not read apart here
+    for kind, name in _REQUIRED_NAMES.findall(selector):
+        if name.lower() not in (classes if kind == "." else ids):
+            return False
+    return True
+
+
 def apply_rules(tree: LexborHTMLParser, rules: list[HidingRule]) -> dict[int, str]:
     """mem_id → reason for every element a rule hides, in one combined lexbor query when possible."""
     if not rules:
         return {}
+    if len(rules) >= PREFILTER_MIN_RULES:
+        classes, ids = _names_on_page(tree)
+        rules = [r for r in rules if _may_match(r.selector, classes, ids)]
+        if not rules:
+            return {}
     try:
         nodes = tree.css(", ".join(r.selector for r in rules))
     except SelectolaxError:

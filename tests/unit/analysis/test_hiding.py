@@ -1,3 +1,5 @@
+import pytest
+
 from bot.analysis.hiding import hiding_reason, hiding_rules
 
 
@@ -71,3 +73,28 @@ def test_a_no_break_space_is_not_css_whitespace():
     assert hiding_rules([".x{display\u00a0:none}"])[0] == []
     assert hiding_reason("display\u00a0:none") is None
     assert hiding_reason("DISPLAY: NONE") == "display:none"
+
+
+@pytest.mark.parametrize("doctype", ["<!doctype html>", ""])  # standards mode, and quirks mode (class names case-blind)
+def test_a_big_stylesheet_hides_the_same_elements_with_its_unused_rules_left_out(monkeypatch, doctype):
+    from selectolax.lexbor import LexborHTMLParser
+
+    from bot.analysis import hiding
+
+    unused = "".join(f".unused-{i} .x, #nothing-{i}{{display:none}}" for i in range(80))
+    css = unused + (
+        ".Ghost{display:none} #Side .ad-box{visibility:hidden} nav > .menu.closed{display:none}"
+        " a[href$='.pdf']{display:none} .card.promo.hidden-sm{display:none}"
+    )
+    rules, _ = hiding_rules([css])
+    assert len(rules) >= hiding.PREFILTER_MIN_RULES
+    tree = LexborHTMLParser(
+        f"{doctype}<html><body><div class='ghost'><a href='/a'>a</a></div>"
+        "<aside id='side'><div class='ad-box'><a href='/b'>b</a></div></aside>"
+        "<nav><ul class='menu closed'><li><a href='/c'>c</a></li></ul></nav>"
+        "<a href='/d.pdf'>d</a><div class='card promo'><a href='/e'>e</a></div></body></html>"
+    )
+    filtered = hiding.apply_rules(tree, rules)
+    monkeypatch.setattr(hiding, "PREFILTER_MIN_RULES", 10**9)
+    assert filtered == hiding.apply_rules(tree, rules)
+    assert filtered  # the menu and the pdf link at least
