@@ -40,15 +40,6 @@ def _normal(text: str) -> str:
     return " ".join(_NON_ALNUM.sub(" ", low).split())
 
 
-def _normal_spaced(text: str) -> str:
-    """_normal of a text already split on whitespace and joined with single spaces (as the link
-    scan writes every anchor): lower-casing keeps its spacing, so only punctuation needs work."""
-    low = text.lower()
-    if low.replace(" ", "").isalnum():
-        return low
-    return " ".join(_NON_ALNUM.sub(" ", low).split())
-
-
 @lru_cache(maxsize=256)
 def _keyword_forms(keyword: Keyword) -> tuple[str, str, frozenset[str], tuple[str, ...]]:
     """(normal form, without spaces, its stems, the prefixes that gate the partial-match test)."""
@@ -70,7 +61,7 @@ def _as_keyword(keyword: str | Keyword | None) -> Keyword | None:
 
 def classify_anchor(text: str, *, is_image: bool, brand: str, keyword: str | Keyword | None) -> str:
     """The anchor class of a link's text (alt/aria-label/title already substituted when empty)."""
-    return classify_anchor_fast(" ".join(text.split()), is_image, brand, _as_keyword(keyword))
+    return classify_anchor_fast(text, is_image, brand, _as_keyword(keyword))
 
 
 @lru_cache(maxsize=256)
@@ -112,12 +103,11 @@ def _text_facts(text: str, is_image: bool, keyword: Keyword | None) -> tuple[str
     # alt stands in for its anchor text (and is shown as such), but nobody reads it on the page.
     if is_image:
         return "image", "", "", False
-    if text[-1:] == " ":
-        text = text.rstrip()  # an anchor the scan cut at a space
-    normal = _normal_spaced(text) if text else ""
+    stripped = text.strip()
+    normal = _normal(stripped) if stripped else ""
     if not normal:
         return "empty", "", "", False
-    if " " not in text and "." in text and _NAKED_URL.match(text):
+    if " " not in stripped and "." in stripped and _NAKED_URL.match(stripped):
         return "naked_url", "", "", False
     if normal in GENERIC_ANCHORS:
         return "generic", "", "", False
@@ -140,8 +130,7 @@ def _text_facts(text: str, is_image: bool, keyword: Keyword | None) -> tuple[str
         # All terms (with extra words) or most of a multi-word keyword: still optimised toward it.
         if shared == kw_terms or (len(kw_terms) >= 2 and len(shared) / len(kw_terms) >= 0.5):
             return _with_plain("partial_match", normal, False)
-    plain = normal if normal.isascii() else _unaccented(normal)  # _with_plain, inlined: the usual class
-    return "descriptive", plain, plain.replace(" ", ""), False
+    return _with_plain("descriptive", normal, False)
 
 
 def _with_plain(cls: str, normal: str, keyword_itself: bool) -> tuple[str, str, str, bool]:
@@ -150,9 +139,8 @@ def _with_plain(cls: str, normal: str, keyword_itself: bool) -> tuple[str, str, 
 
 
 def classify_anchor_fast(text: str, is_image: bool, brand: str, keyword: Keyword | None) -> str:
-    """classify_anchor with positional arguments, the keyword already made and the text already
-    whitespace-normalised (split and joined with single spaces): the form the link scan calls
-    per link."""
+    """classify_anchor with positional arguments and the keyword already made: the form the link
+    scan calls per link."""
     cls, plain, compact, keyword_itself = _text_facts(text, is_image, keyword)
     if cls in _EARLY:
         return cls

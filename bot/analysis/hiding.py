@@ -149,7 +149,7 @@ _STYLE_KEY_CHARS = 64
 _style_cache: dict[tuple[int, str, str], tuple[str, tuple[tuple[str, str], ...]]] = {}
 
 
-def _text(data: bytes) -> str:
+def _decoded(data: bytes) -> str:
     return data.decode("utf-8", "surrogatepass")
 
 
@@ -161,9 +161,9 @@ def _hiding_selector_lists(text: str) -> tuple[tuple[str, str], ...]:
         return cached[1]
     css = _strip_comments(text.encode("utf-8", "surrogatepass"))
     found = tuple(
-        (_text(selector_list), reason)
+        (_decoded(selector_list), reason)
         for selector_list, body in _hiding_blocks(css)
-        if (reason := hiding_reason(_text(body))) is not None
+        if (reason := hiding_reason(_decoded(body))) is not None
     )
     if len(text) <= CACHED_STYLE_CHARS // 4:
         # Small blocks are bounded by their count; the characters kept are added up only when a

@@ -84,7 +84,7 @@ def read_page(tree: LexborHTMLParser) -> PageFacts:
                 author.append("schema.org author (JSON-LD)")
         else:
             cls = (attrs.get("class") or "").lower()
-            names = f"{cls} {attrs.get('id') or ''}".lower()
+            names = f"{cls} {(attrs.get('id') or '').lower()}"
             if "disclos" in names or "disclaim" in names:
                 if len(disclosures) < 10:
                     disclosures.append(_clean(node.text(separator=" "), 500))

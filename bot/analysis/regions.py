@@ -316,15 +316,3 @@ def note_hiding(node: LexborNode, tag: str, attrs: dict[str, str | None], hidden
             if reason:
                 hidden[node.mem_id] = f"inline style {reason}"
 
-
-def hidden_elements(tree: LexborHTMLParser) -> tuple[dict[int, str], list[str]]:
-    """(mem_id → reason for inline-hidden elements, texts of <style> blocks), in one query."""
-    hidden: dict[int, str] = {}
-    styles: list[str] = []
-    last_mid = -1
-    for node in tree.css(HIDING_QUERY):
-        mid = node.mem_id
-        if mid != last_mid:
-            last_mid = mid
-            note_hiding(node, node.tag or "", node.attributes, hidden, styles)
-    return hidden, styles
