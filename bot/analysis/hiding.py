@@ -272,3 +272,21 @@ def explain_rule(node: LexborNode, rules: list[HidingRule]) -> str:
         except SelectolaxError:
             continue
     return "hidden by a <style> rule"
+
+
+# Elements that hide themselves or hold page CSS: queried with the links in one walk of the page.
+HIDING_QUERY = "style, [style], [hidden]"
+
+
+def note_hiding(node: LexborNode, tag: str, attrs: dict[str, str | None], hidden: dict[int, str], styles: list[str]) -> None:
+    """Record what one element of HIDING_QUERY says: its <style> text, or why it hides itself."""
+    if tag == "style":
+        styles.append(node.text(deep=True) or "")
+    elif "hidden" in attrs and tag != "input":
+        hidden[node.mem_id] = "hidden attribute"
+    else:
+        style = attrs.get("style")
+        if style:
+            reason = hiding_reason(style)
+            if reason:
+                hidden[node.mem_id] = f"inline style {reason}"

@@ -9,9 +9,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from bot.analysis.anchors import classify_anchor_fast
 from bot.analysis.content import DROP_ATTR, MAIN_ATTR, MainContent
 from bot.analysis.content_links import ArticleLinks
-from bot.analysis.hiding import HidingRule, apply_rules, explain_rule, hiding_rules
+from bot.analysis.hiding import HIDING_QUERY, HidingRule, apply_rules, explain_rule, hiding_rules, note_hiding
 from bot.analysis.keyword import Keyword
-from bot.analysis.regions import _SKIP_TAGS, HIDING_QUERY, MARKED, MAX_DEPTH, PathClassifier, note_hiding
+from bot.analysis.regions import _SKIP_TAGS, MARKED, MAX_DEPTH, PathClassifier
 from bot.analysis.report import Link, rel_tokens
 from bot.analysis.urls import Target, brand_of, host_of, registrable_domain, resolve_href
 

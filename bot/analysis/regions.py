@@ -296,23 +296,3 @@ class PathClassifier:
             where = outer or self._outside
         return (where, hidden_by, in_main, outer, inner, comments, dropped)
 
-
-# Elements that hide themselves or hold page CSS: queried with the links in one walk of the page.
-HIDING_QUERY = "style, [style], [hidden]"
-
-
-def note_hiding(node: LexborNode, tag: str, attrs: dict[str, str | None], hidden: dict[int, str], styles: list[str]) -> None:
-    """Record what one element of HIDING_QUERY says: its <style> text, or why it hides itself."""
-    from bot.analysis.hiding import hiding_reason
-
-    if tag == "style":
-        styles.append(node.text(deep=True) or "")
-    elif "hidden" in attrs and tag != "input":
-        hidden[node.mem_id] = "hidden attribute"
-    else:
-        style = attrs.get("style")
-        if style:
-            reason = hiding_reason(style)
-            if reason:
-                hidden[node.mem_id] = f"inline style {reason}"
-
